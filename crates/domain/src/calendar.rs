@@ -1,0 +1,454 @@
+//! Calendar rules: cadences, periods, due dates and the state of an obligation instance.
+//!
+//! An obligation recurs on a cadence from an anchor date. Period `n` runs from the anchor plus
+//! `n` cadence lengths up to the day before the next period starts, and its instance is due on
+//! the last day of the period. Periods are counted from the anchor each time rather than from
+//! the previous period, so a month-end anchor does not drift (31 Jan, 28 Feb, 31 Mar). All
+//! dates are calendar days in the practice's time zone; converting an instant to that day is
+//! the caller's job, through [`local_date`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{Span, Timestamp};
+use serde::Serialize;
+
+use crate::values::InvalidValue;
+
+/// How often an obligation recurs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Cadence {
+    /// Every calendar month.
+    Monthly,
+    /// Every three months.
+    Quarterly,
+    /// Every six months.
+    SemiAnnual,
+    /// Every year.
+    Annual,
+}
+
+impl Cadence {
+    /// Every cadence, shortest first.
+    pub const ALL: [Cadence; 4] = [Cadence::Monthly, Cadence::Quarterly, Cadence::SemiAnnual, Cadence::Annual];
+
+    /// Returns the length of one period in months.
+    pub fn months(self) -> i32 {
+        match self {
+            Cadence::Monthly => 1,
+            Cadence::Quarterly => 3,
+            Cadence::SemiAnnual => 6,
+            Cadence::Annual => 12,
+        }
+    }
+
+    /// Returns how many days before its due date an instance counts as due soon.
+    ///
+    /// The window grows with the cadence so that a yearly task gets a month's notice and a
+    /// monthly one a week's.
+    pub fn due_soon_days(self) -> i64 {
+        match self {
+            Cadence::Monthly => 7,
+            Cadence::Quarterly => 14,
+            Cadence::SemiAnnual | Cadence::Annual => 30,
+        }
+    }
+
+    /// Returns the stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Cadence::Monthly => "monthly",
+            Cadence::Quarterly => "quarterly",
+            Cadence::SemiAnnual => "semiannual",
+            Cadence::Annual => "annual",
+        }
+    }
+
+    /// Returns the name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Cadence::Monthly => "Monthly",
+            Cadence::Quarterly => "Quarterly",
+            Cadence::SemiAnnual => "Every six months",
+            Cadence::Annual => "Annually",
+        }
+    }
+}
+
+impl fmt::Display for Cadence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl FromStr for Cadence {
+    type Err = InvalidValue;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Cadence::ALL.into_iter().find(|cadence| cadence.code() == code).ok_or_else(|| {
+            InvalidValue::new(
+                "cadence",
+                format!("{code:?} is not a cadence; choose monthly, quarterly, semiannual or annual"),
+            )
+        })
+    }
+}
+
+/// One period of an obligation: the days it covers and the day its instance is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    /// The period's number, counted from 0 at the anchor.
+    pub index: i64,
+    /// The first day of the period.
+    pub starts_on: Date,
+    /// The last day of the period, which is also the due date.
+    pub due_on: Date,
+}
+
+/// Returns period `index` of an obligation anchored on `anchor`.
+pub fn period(anchor: Date, cadence: Cadence, index: i64) -> Period {
+    let start = add_months(anchor, cadence.months() as i64 * index);
+    let next = add_months(anchor, cadence.months() as i64 * (index + 1));
+    let due_on = next.yesterday().unwrap_or(next);
+
+    Period {
+        index,
+        starts_on: start,
+        due_on,
+    }
+}
+
+/// Returns the period that contains `day`, or `None` if `day` is before the anchor.
+pub fn period_containing(anchor: Date, cadence: Cadence, day: Date) -> Option<Period> {
+    if day < anchor {
+        return None;
+    }
+
+    // An estimate from whole months, then a step either way, finds the period in O(1).
+    let months = (day.year() as i64 - anchor.year() as i64) * 12 + (day.month() as i64 - anchor.month() as i64);
+    let mut index = (months / cadence.months() as i64).max(0);
+    loop {
+        let candidate = period(anchor, cadence, index);
+        if day < candidate.starts_on {
+            index -= 1;
+        } else if day > candidate.due_on {
+            index += 1;
+        } else {
+            return Some(candidate);
+        }
+    }
+}
+
+/// Returns every period from the anchor up to and including the one containing `today`.
+pub fn periods_through(anchor: Date, cadence: Cadence, today: Date) -> Vec<Period> {
+    match period_containing(anchor, cadence, today) {
+        Some(current) => (0..=current.index).map(|index| period(anchor, cadence, index)).collect(),
+        None => Vec::new(),
+    }
+}
+
+fn add_months(date: Date, months: i64) -> Date {
+    date.checked_add(Span::new().months(months)).unwrap_or(date)
+}
+
+/// Converts an instant to the calendar day it falls on in `zone`.
+pub fn local_date(at: Timestamp, zone: &TimeZone) -> Date {
+    zone.to_datetime(at).date()
+}
+
+/// Where an obligation instance stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum InstanceState {
+    /// Not due for a while.
+    Upcoming,
+    /// Due within the cadence's due-soon window.
+    DueSoon,
+    /// Past its due date and not completed.
+    Overdue,
+    /// Completed on or before its due date.
+    Completed,
+    /// Completed after its due date.
+    CompletedLate,
+}
+
+impl InstanceState {
+    /// Returns the stored and CSS code.
+    pub fn code(self) -> &'static str {
+        match self {
+            InstanceState::Upcoming => "upcoming",
+            InstanceState::DueSoon => "due-soon",
+            InstanceState::Overdue => "overdue",
+            InstanceState::Completed => "completed",
+            InstanceState::CompletedLate => "completed-late",
+        }
+    }
+
+    /// Returns the name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            InstanceState::Upcoming => "Upcoming",
+            InstanceState::DueSoon => "Due soon",
+            InstanceState::Overdue => "Overdue",
+            InstanceState::Completed => "Completed",
+            InstanceState::CompletedLate => "Completed late",
+        }
+    }
+
+    /// Whether the instance has been completed, on time or late.
+    pub fn is_completed(self) -> bool {
+        matches!(self, InstanceState::Completed | InstanceState::CompletedLate)
+    }
+}
+
+/// Decides the state of an instance due on `due_on`, completed on `completed_on` if it was,
+/// as seen on `today`.
+pub fn instance_state(cadence: Cadence, due_on: Date, completed_on: Option<Date>, today: Date) -> InstanceState {
+    match completed_on {
+        Some(done) if done <= due_on => InstanceState::Completed,
+        Some(_) => InstanceState::CompletedLate,
+        None if today > due_on => InstanceState::Overdue,
+        None if (due_on - today).get_days() as i64 <= cadence.due_soon_days() => InstanceState::DueSoon,
+        None => InstanceState::Upcoming,
+    }
+}
+
+/// What a completion of an obligation must record beyond who, when, notes and evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum CompletionKind {
+    /// Notes and evidence only.
+    Standard,
+    /// A meeting or report: the date it took place, the attendees and the decisions.
+    Meeting,
+}
+
+impl CompletionKind {
+    /// Returns the stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            CompletionKind::Standard => "standard",
+            CompletionKind::Meeting => "meeting",
+        }
+    }
+}
+
+impl FromStr for CompletionKind {
+    type Err = InvalidValue;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        match code {
+            "standard" => Ok(CompletionKind::Standard),
+            "meeting" => Ok(CompletionKind::Meeting),
+            _ => Err(InvalidValue::new("completion kind", format!("{code:?} is not standard or meeting"))),
+        }
+    }
+}
+
+/// A default obligation that every new practice starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefaultObligation {
+    /// A stable key, so seeding twice does not duplicate.
+    pub key: &'static str,
+    /// The title shown on the calendar.
+    pub title: &'static str,
+    /// What doing it involves.
+    pub description: &'static str,
+    /// The implementation specification or standard it serves, as a catalog citation.
+    pub citation: &'static str,
+    /// How often it recurs.
+    pub cadence: Cadence,
+    /// What its completion records.
+    pub completion: CompletionKind,
+}
+
+/// The obligations a practice starts with, from the administrative-safeguards implementation
+/// plan. The practice can tighten each cadence or add its own obligations.
+pub const DEFAULT_OBLIGATIONS: [DefaultObligation; 9] = [
+    DefaultObligation {
+        key: "security-meeting",
+        title: "Monthly security meeting",
+        description: "A 30 to 60 minute review of open risks, incidents, access changes and overdue tasks, with attendees and decisions recorded.",
+        citation: "164.308(a)(2)",
+        cadence: Cadence::Monthly,
+        completion: CompletionKind::Meeting,
+    },
+    DefaultObligation {
+        key: "leadership-report",
+        title: "Quarterly report to leadership",
+        description: "The Security Official reports program status, open risks and decisions needed to the practice's leadership.",
+        citation: "164.308(a)(1)(ii)(B)",
+        cadence: Cadence::Quarterly,
+        completion: CompletionKind::Meeting,
+    },
+    DefaultObligation {
+        key: "access-review",
+        title: "Quarterly user-access review",
+        description: "Compare every active account in each system holding ePHI with the roster and the role matrix; remove or correct what does not match.",
+        citation: "164.308(a)(4)(ii)(C)",
+        cadence: Cadence::Quarterly,
+        completion: CompletionKind::Standard,
+    },
+    DefaultObligation {
+        key: "restore-test",
+        title: "Quarterly backup restore test",
+        description: "Restore a sample of ePHI from backup, check it is complete and readable, and record how long it took.",
+        citation: "164.308(a)(7)(ii)(D)",
+        cadence: Cadence::Quarterly,
+        completion: CompletionKind::Standard,
+    },
+    DefaultObligation {
+        key: "security-reminder",
+        title: "Monthly security reminder",
+        description: "Send the workforce a short security tip, such as how to spot phishing or report a lost device, and keep a copy.",
+        citation: "164.308(a)(5)(ii)(A)",
+        cadence: Cadence::Monthly,
+        completion: CompletionKind::Standard,
+    },
+    DefaultObligation {
+        key: "micro-training",
+        title: "Quarterly micro-training",
+        description: "A short training session for the whole workforce, with attendance recorded.",
+        citation: "164.308(a)(5)(i)",
+        cadence: Cadence::Quarterly,
+        completion: CompletionKind::Standard,
+    },
+    DefaultObligation {
+        key: "risk-analysis-review",
+        title: "Annual risk-analysis review",
+        description: "Review and update the risk analysis for every system, device and vendor that holds or moves ePHI.",
+        citation: "164.308(a)(1)(ii)(A)",
+        cadence: Cadence::Annual,
+        completion: CompletionKind::Standard,
+    },
+    DefaultObligation {
+        key: "evaluation",
+        title: "Annual security evaluation",
+        description: "Evaluate the program against every standard of the Security Rule and record the findings and remediation.",
+        citation: "164.308(a)(8)",
+        cadence: Cadence::Annual,
+        completion: CompletionKind::Standard,
+    },
+    DefaultObligation {
+        key: "policy-review",
+        title: "Annual policy review",
+        description: "Review every security policy and procedure, update what changed and record the new versions.",
+        citation: "164.316(b)(2)(iii)",
+        cadence: Cadence::Annual,
+        completion: CompletionKind::Standard,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    #[test]
+    fn monthly_periods_follow_calendar_months() {
+        let anchor = date(2026, 1, 1);
+
+        assert_eq!(period(anchor, Cadence::Monthly, 0).due_on, date(2026, 1, 31));
+        assert_eq!(period(anchor, Cadence::Monthly, 1).due_on, date(2026, 2, 28));
+        assert_eq!(period(anchor, Cadence::Monthly, 11).starts_on, date(2026, 12, 1));
+    }
+
+    #[test]
+    fn month_end_anchor_does_not_drift() {
+        let anchor = date(2026, 1, 31);
+
+        assert_eq!(period(anchor, Cadence::Monthly, 1).starts_on, date(2026, 2, 28));
+        assert_eq!(period(anchor, Cadence::Monthly, 2).starts_on, date(2026, 3, 31));
+        assert_eq!(period(anchor, Cadence::Monthly, 0).due_on, date(2026, 2, 27));
+    }
+
+    #[test]
+    fn period_containing_finds_quarter() {
+        let anchor = date(2026, 1, 1);
+
+        let found = period_containing(anchor, Cadence::Quarterly, date(2026, 8, 15)).unwrap();
+
+        assert_eq!(found.index, 2);
+        assert_eq!(found.starts_on, date(2026, 7, 1));
+        assert_eq!(found.due_on, date(2026, 9, 30));
+    }
+
+    #[test]
+    fn period_containing_before_anchor_is_none() {
+        assert_eq!(period_containing(date(2026, 1, 1), Cadence::Annual, date(2025, 12, 31)), None);
+    }
+
+    #[test]
+    fn periods_through_includes_current() {
+        let periods = periods_through(date(2026, 1, 1), Cadence::Quarterly, date(2026, 12, 4));
+
+        assert_eq!(periods.len(), 4);
+        assert_eq!(periods[3].due_on, date(2026, 12, 31));
+    }
+
+    #[test]
+    fn period_boundaries_are_contiguous() {
+        for cadence in Cadence::ALL {
+            for anchor in [date(2025, 1, 31), date(2024, 2, 29), date(2026, 3, 15)] {
+                for index in 0..30 {
+                    let this = period(anchor, cadence, index);
+                    let next = period(anchor, cadence, index + 1);
+                    assert_eq!(this.due_on.tomorrow().unwrap(), next.starts_on, "{cadence:?} {anchor} {index}");
+                    assert_eq!(period_containing(anchor, cadence, this.due_on).unwrap().index, index);
+                    assert_eq!(period_containing(anchor, cadence, this.starts_on).unwrap().index, index);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn instance_states_by_day() {
+        let due = date(2026, 3, 31);
+
+        assert_eq!(
+            instance_state(Cadence::Quarterly, due, None, date(2026, 3, 1)),
+            InstanceState::Upcoming
+        );
+        assert_eq!(
+            instance_state(Cadence::Quarterly, due, None, date(2026, 3, 17)),
+            InstanceState::DueSoon
+        );
+        assert_eq!(
+            instance_state(Cadence::Quarterly, due, None, date(2026, 3, 31)),
+            InstanceState::DueSoon
+        );
+        assert_eq!(
+            instance_state(Cadence::Quarterly, due, None, date(2026, 4, 1)),
+            InstanceState::Overdue
+        );
+        assert_eq!(
+            instance_state(Cadence::Quarterly, due, Some(date(2026, 3, 31)), date(2026, 5, 1)),
+            InstanceState::Completed
+        );
+        assert_eq!(
+            instance_state(Cadence::Quarterly, due, Some(date(2026, 4, 2)), date(2026, 5, 1)),
+            InstanceState::CompletedLate
+        );
+    }
+
+    #[test]
+    fn local_date_uses_practice_zone() {
+        let late_evening: Timestamp = "2026-12-05T03:30:00Z".parse().unwrap();
+        let chicago = TimeZone::get("America/Chicago").unwrap();
+
+        assert_eq!(local_date(late_evening, &chicago), date(2026, 12, 4));
+    }
+
+    #[test]
+    fn default_obligations_cite_catalog_entries() {
+        for obligation in DEFAULT_OBLIGATIONS {
+            let known = crate::catalog::specification(obligation.citation).is_some()
+                || crate::catalog::standard(obligation.citation).is_some()
+                || crate::catalog::DOCUMENTATION
+                    .iter()
+                    .any(|item| item.citation == obligation.citation);
+            assert!(known, "{} cites {}", obligation.key, obligation.citation);
+        }
+    }
+}
