@@ -149,6 +149,22 @@ pub fn periods_through(anchor: Date, cadence: Cadence, today: Date) -> Vec<Perio
     }
 }
 
+/// Returns the anchor for a new obligation so that its first period contains `today`.
+///
+/// Monthly, quarterly and half-yearly obligations align with calendar months, quarters and
+/// halves, which is how practices plan them; an annual obligation starts at the first of the
+/// current month, so its first instance is due about a year out rather than on 31 December.
+pub fn default_anchor(cadence: Cadence, today: Date) -> Date {
+    let month = match cadence {
+        Cadence::Monthly | Cadence::Annual => today.month(),
+        Cadence::Quarterly | Cadence::SemiAnnual => {
+            let months = cadence.months() as i8;
+            (today.month() - 1) / months * months + 1
+        }
+    };
+    Date::new(today.year(), month, 1).unwrap_or(today)
+}
+
 fn add_months(date: Date, months: i64) -> Date {
     date.checked_add(Span::new().months(months)).unwrap_or(date)
 }
@@ -339,6 +355,151 @@ pub const DEFAULT_OBLIGATIONS: [DefaultObligation; 9] = [
     },
 ];
 
+/// A validated new obligation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObligationInput {
+    /// The title shown on the calendar.
+    pub title: crate::values::Line,
+    /// What doing it involves.
+    pub description: Option<crate::values::Text>,
+    /// The catalog citation it serves.
+    pub citation: &'static str,
+    /// How often it recurs.
+    pub cadence: Cadence,
+    /// What its completion records.
+    pub completion: CompletionKind,
+    /// The first day of its first period.
+    pub anchor: Date,
+}
+
+impl ObligationInput {
+    /// Parses an obligation form. The citation must name a standard, an implementation
+    /// specification or a documentation item of the catalog.
+    pub fn parse(
+        title: &str,
+        description: &str,
+        citation: &str,
+        cadence: &str,
+        completion: &str,
+        anchor: &str,
+    ) -> Result<Self, Vec<InvalidValue>> {
+        let mut errors = Vec::new();
+        let title = crate::values::Line::parse("title", title).map_err(|error| errors.push(error)).ok();
+        let description = crate::values::Text::parse_optional("description", description)
+            .map_err(|error| errors.push(error))
+            .ok();
+        let citation = crate::catalog::known_citation(citation)
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    "requirement",
+                    format!("{citation:?} is not a citation in the catalog; choose one from the list"),
+                )
+            })
+            .map_err(|error| errors.push(error))
+            .ok();
+        let cadence = cadence.parse::<Cadence>().map_err(|error| errors.push(error)).ok();
+        let completion = completion.parse::<CompletionKind>().map_err(|error| errors.push(error)).ok();
+        let anchor = crate::values::parse_date("first period starts", anchor)
+            .map_err(|error| errors.push(error))
+            .ok();
+
+        match (title, description, citation, cadence, completion, anchor) {
+            (Some(title), Some(description), Some(citation), Some(cadence), Some(completion), Some(anchor)) if errors.is_empty() => {
+                Ok(Self {
+                    title,
+                    description,
+                    citation,
+                    cadence,
+                    completion,
+                    anchor,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A validated completion of an obligation instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletionInput {
+    /// What was done and found.
+    pub notes: Option<crate::values::Text>,
+    /// For meetings and reports: the day, attendees and decisions.
+    pub meeting: Option<MeetingRecord>,
+}
+
+/// The record of a meeting or leadership report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingRecord {
+    /// The day it took place.
+    pub held_on: Date,
+    /// Who attended, one per line.
+    pub attendees: crate::values::Text,
+    /// What was decided.
+    pub decisions: crate::values::Text,
+}
+
+impl CompletionInput {
+    /// Parses a completion form. A meeting obligation needs its date, attendees and
+    /// decisions; other obligations need notes or at least one evidence file, which the
+    /// caller reports as `has_files`. A meeting date after `today` is refused.
+    pub fn parse(
+        kind: CompletionKind,
+        notes: &str,
+        held_on: &str,
+        attendees: &str,
+        decisions: &str,
+        has_files: bool,
+        today: Date,
+    ) -> Result<Self, Vec<InvalidValue>> {
+        let mut errors = Vec::new();
+        let notes = crate::values::Text::parse_optional("notes", notes)
+            .map_err(|error| errors.push(error))
+            .ok()
+            .flatten();
+
+        let meeting = match kind {
+            CompletionKind::Standard => {
+                if notes.is_none() && !has_files {
+                    errors.push(InvalidValue::new("notes", "describe what was done, or attach an evidence file"));
+                }
+                None
+            }
+            CompletionKind::Meeting => {
+                let held_on = crate::values::parse_date("meeting date", held_on)
+                    .map_err(|error| errors.push(error))
+                    .ok();
+                if held_on.is_some_and(|day| day > today) {
+                    errors.push(InvalidValue::new(
+                        "meeting date",
+                        "is in the future; record a meeting after it has taken place",
+                    ));
+                }
+                let attendees = crate::values::Text::parse("attendees", attendees)
+                    .map_err(|error| errors.push(error))
+                    .ok();
+                let decisions = crate::values::Text::parse("decisions", decisions)
+                    .map_err(|error| errors.push(error))
+                    .ok();
+                match (held_on, attendees, decisions) {
+                    (Some(held_on), Some(attendees), Some(decisions)) => Some(MeetingRecord {
+                        held_on,
+                        attendees,
+                        decisions,
+                    }),
+                    _ => None,
+                }
+            }
+        };
+
+        if errors.is_empty() {
+            Ok(Self { notes, meeting })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use jiff::civil::date;
@@ -403,6 +564,19 @@ mod tests {
     }
 
     #[test]
+    fn default_anchor_aligns_with_calendar() {
+        let today = date(2026, 11, 20);
+
+        assert_eq!(default_anchor(Cadence::Monthly, today), date(2026, 11, 1));
+        assert_eq!(default_anchor(Cadence::Quarterly, today), date(2026, 10, 1));
+        assert_eq!(default_anchor(Cadence::SemiAnnual, today), date(2026, 7, 1));
+        assert_eq!(default_anchor(Cadence::Annual, today), date(2026, 11, 1));
+        for cadence in Cadence::ALL {
+            assert_eq!(period_containing(default_anchor(cadence, today), cadence, today).unwrap().index, 0);
+        }
+    }
+
+    #[test]
     fn instance_states_by_day() {
         let due = date(2026, 3, 31);
 
@@ -438,6 +612,36 @@ mod tests {
         let chicago = TimeZone::get("America/Chicago").unwrap();
 
         assert_eq!(local_date(late_evening, &chicago), date(2026, 12, 4));
+    }
+
+    #[test]
+    fn meeting_completion_needs_attendees_and_decisions() {
+        let errors = CompletionInput::parse(CompletionKind::Meeting, "", "2026-12-01", "", "", false, date(2026, 12, 4)).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|error| error.field).collect();
+
+        assert_eq!(fields, ["attendees", "decisions"]);
+    }
+
+    #[test]
+    fn meeting_in_future_is_refused() {
+        let errors =
+            CompletionInput::parse(CompletionKind::Meeting, "", "2026-12-05", "Dana", "None", false, date(2026, 12, 4)).unwrap_err();
+
+        assert_eq!(errors[0].field, "meeting date");
+    }
+
+    #[test]
+    fn standard_completion_needs_notes_or_file() {
+        assert!(CompletionInput::parse(CompletionKind::Standard, " ", "", "", "", false, date(2026, 12, 4)).is_err());
+        assert!(CompletionInput::parse(CompletionKind::Standard, "", "", "", "", true, date(2026, 12, 4)).is_ok());
+    }
+
+    #[test]
+    fn obligation_input_checks_citation() {
+        let errors = ObligationInput::parse("Sanction review", "", "164.999", "annual", "standard", "2026-01-01").unwrap_err();
+
+        assert_eq!(errors[0].field, "requirement");
+        assert!(ObligationInput::parse("Sanction review", "", "164.308(a)(1)(ii)(C)", "annual", "standard", "2026-01-01").is_ok());
     }
 
     #[test]

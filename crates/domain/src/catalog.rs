@@ -688,6 +688,22 @@ pub fn breach_section(citation: &str) -> Option<&'static BreachSection> {
     BREACH_SECTIONS.iter().find(|row| row.citation == citation)
 }
 
+/// Returns the catalog's own copy of `citation` if it names a standard, an implementation
+/// specification or a documentation item.
+pub fn known_citation(citation: &str) -> Option<&'static str> {
+    known_title(citation).map(|(citation, _)| citation)
+}
+
+/// Returns the citation and title of a standard, implementation specification or
+/// documentation item.
+pub fn known_title(citation: &str) -> Option<(&'static str, &'static str)> {
+    let citation = citation.trim();
+    standard(citation)
+        .map(|item| (item.citation, item.title))
+        .or_else(|| specification(citation).map(|item| (item.citation, item.title)))
+        .or_else(|| documentation_item(citation).map(|item| (item.citation, item.title)))
+}
+
 /// Lists the implementation specifications of one standard, in regulation order. An unknown
 /// citation, or a standard without specifications, yields nothing.
 pub fn specifications_of(standard_citation: &str) -> impl Iterator<Item = &'static Specification> {
