@@ -163,8 +163,11 @@ pub struct Event {
     pub outcome: Outcome,
     /// The client address or workstation the action came from.
     pub client: Option<String>,
-    /// The account or group acted upon: the created account, the group joined.
+    /// The account acted upon: the account created, deleted or added to a group, or the user
+    /// switched to.
     pub target: Option<String>,
+    /// The security group a member was added to.
+    pub group: Option<String>,
     /// The patient whose record was touched, hashed.
     pub patient: Option<PatientRef>,
     /// Whether the source marked this as emergency (break-glass) access.
@@ -177,13 +180,7 @@ pub struct Event {
 
 impl Event {
     /// Creates an event with the given essentials and every optional field empty.
-    pub fn new(
-        time: Timestamp,
-        source: SourceSystem,
-        action: Action,
-        outcome: Outcome,
-        locator: Locator,
-    ) -> Self {
+    pub fn new(time: Timestamp, source: SourceSystem, action: Action, outcome: Outcome, locator: Locator) -> Self {
         Self {
             time,
             source,
@@ -192,11 +189,22 @@ impl Event {
             outcome,
             client: None,
             target: None,
+            group: None,
             patient: None,
             break_glass: false,
             reviewed: false,
             locator,
         }
+    }
+}
+
+/// Returns the key under which rules group an account or address: the text in lower case,
+/// borrowed without copying when it already is.
+pub(crate) fn fold_case(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(text.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 

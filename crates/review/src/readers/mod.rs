@@ -3,7 +3,7 @@
 //! Every reader is an iterator over [`ReadItem`]s. It reads its input incrementally, so memory
 //! stays bounded by the longest line or record (and, for a single FHIR JSON or XML document, by
 //! that document). A line or record it cannot read becomes a [`ReadItem::Unreadable`] with its
-//! locator, and reading goes on; only an I/O failure ends a reader early, as a [`ReadError`].
+//! locator, and reading goes on. Only an I/O failure ends a reader early, as a [`ReadError`].
 //! Lines that are readable but carry nothing the rules use (a kernel message in
 //! `/var/log/messages`) produce no item.
 
@@ -12,6 +12,7 @@ mod entra;
 mod evtx_file;
 mod fhir;
 mod google;
+mod json_stream;
 mod syslog;
 mod windows;
 mod windows_json;
@@ -125,9 +126,9 @@ pub fn format_names() -> String {
 /// A line or record a reader could not turn into an event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Unreadable {
-    /// Where it is in the file.
+    /// Location in the file.
     pub locator: Locator,
-    /// Why it could not be read. Never contains the content of the line, which may hold ePHI.
+    /// Reason it could not be read. It never quotes the line, which may contain ePHI.
     pub reason: String,
 }
 
@@ -185,7 +186,7 @@ pub enum ReadError {
     InvalidCsvHeader {
         /// The file.
         path: PathBuf,
-        /// What is missing.
+        /// Description of the missing or unreadable part.
         reason: String,
     },
 }
@@ -254,9 +255,7 @@ pub fn detect_format(path: &Path) -> Result<Format, ReadError> {
         .take(SNIFF_LEN as u64)
         .read_to_end(&mut head)
         .map_err(io_error)?;
-    detect_format_bytes(&head).ok_or_else(|| ReadError::UnknownFormat {
-        path: path.to_owned(),
-    })
+    detect_format_bytes(&head).ok_or_else(|| ReadError::UnknownFormat { path: path.to_owned() })
 }
 
 /// Detects a format from the first bytes of a file, or returns `None`.
@@ -275,9 +274,8 @@ pub fn detect_format_bytes(head: &[u8]) -> Option<Format> {
     let first_line = text.lines().next().unwrap_or("");
 
     if text.starts_with('<') {
-        return (text.contains("http://hl7.org/fhir")
-            && (text.contains("<AuditEvent") || text.contains("<Bundle")))
-        .then_some(Format::FhirXml);
+        return (text.contains("http://hl7.org/fhir") && (text.contains("<AuditEvent") || text.contains("<Bundle")))
+            .then_some(Format::FhirXml);
     }
     if text.starts_with('{') || text.starts_with('[') {
         return detect_json(text, first_line);
@@ -295,11 +293,9 @@ pub fn detect_format_bytes(head: &[u8]) -> Option<Format> {
 }
 
 fn detect_json(text: &str, first_line: &str) -> Option<Format> {
-    // A first line that is a whole JSON object means JSON lines; otherwise the file is one
+    // A first line that is a whole JSON object means JSON lines. Otherwise the file is one
     // document, and the keys seen in the sniffed text decide.
-    if let Ok(serde_json::Value::Object(object)) =
-        serde_json::from_str::<serde_json::Value>(first_line)
-    {
+    if let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(first_line) {
         if object.get("resourceType").and_then(|v| v.as_str()) == Some("AuditEvent") {
             return Some(Format::FhirNdjson);
         }
@@ -327,12 +323,7 @@ fn detect_json(text: &str, first_line: &str) -> Option<Format> {
 }
 
 /// Opens a reader for `path` in `format`, counting bytes read into `progress`.
-pub fn open_reader(
-    path: &Path,
-    format: Format,
-    options: &ReaderOptions,
-    progress: Arc<AtomicU64>,
-) -> Result<BoxedReader, ReadError> {
+pub fn open_reader(path: &Path, format: Format, options: &ReaderOptions, progress: Arc<AtomicU64>) -> Result<BoxedReader, ReadError> {
     let file = File::open(path).map_err(|source| ReadError::Io {
         path: path.to_owned(),
         source,
@@ -341,20 +332,12 @@ pub fn open_reader(
     let path_buf = path.to_owned();
     let reader: BoxedReader = match format {
         Format::Evtx => Box::new(EvtxReader::new(counted, path_buf)?),
-        Format::Syslog => Box::new(SyslogReader::new(
-            BufReader::new(counted),
-            options.syslog_time.clone(),
-            path_buf,
-        )),
+        Format::Syslog => Box::new(SyslogReader::new(BufReader::new(counted), options.syslog_time.clone(), path_buf)),
         Format::WindowsJson => Box::new(WindowsJsonReader::new(BufReader::new(counted), path_buf)),
         Format::FhirJson => Box::new(FhirJsonReader::new(counted, path_buf)),
         Format::FhirNdjson => Box::new(FhirNdjsonReader::new(BufReader::new(counted), path_buf)),
         Format::FhirXml => Box::new(FhirXmlReader::new(BufReader::new(counted), path_buf)),
-        Format::EhrCsv => Box::new(EhrCsvReader::new(
-            counted,
-            options.ehr_mapping.clone(),
-            path_buf,
-        )?),
+        Format::EhrCsv => Box::new(EhrCsvReader::new(counted, options.ehr_mapping.clone(), path_buf)?),
         Format::EntraCsv => Box::new(EntraCsvReader::new(counted, path_buf)?),
         Format::EntraJson => Box::new(EntraJsonReader::new(BufReader::new(counted), path_buf)),
         Format::GoogleLogin => Box::new(GoogleLoginReader::new(BufReader::new(counted), path_buf)),
@@ -365,11 +348,7 @@ pub fn open_reader(
 /// Reads one line into `buf` (cleared first), returning `Ok(false)` at the end of input.
 ///
 /// Invalid UTF-8 is replaced rather than rejected, so one bad byte costs at most its line.
-pub(crate) fn read_line_lossy<R: BufRead>(
-    reader: &mut R,
-    raw: &mut Vec<u8>,
-    buf: &mut String,
-) -> io::Result<bool> {
+pub(crate) fn read_line_lossy<R: BufRead>(reader: &mut R, raw: &mut Vec<u8>, buf: &mut String) -> io::Result<bool> {
     raw.clear();
     buf.clear();
     if reader.read_until(b'\n', raw)? == 0 {
@@ -392,8 +371,7 @@ pub(crate) fn parse_instant(text: &str) -> Option<jiff::Timestamp> {
     // Some exporters write UTC instants without the zone designator; they are UTC by contract.
     text.parse::<jiff::civil::DateTime>()
         .ok()
-        .and_then(|dt| dt.to_zoned(TimeZone::UTC).ok())
-        .map(|zoned| zoned.timestamp())
+        .and_then(|dt| TimeZone::UTC.to_timestamp(dt).ok())
 }
 
 #[cfg(test)]

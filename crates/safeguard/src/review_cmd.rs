@@ -1,0 +1,331 @@
+//! `safeguard review`: the activity review from the command line, without a server.
+//!
+//! The command reads log files, optionally maps accounts to people through the workforce
+//! roster, and prints a summary or writes a JSON, CSV or HTML report. It exits non-zero only
+//! when it cannot do its work (a missing file, an unknown format, a bad option). Findings are
+//! the normal result of a review and do not change the exit code.
+
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use safeguard_domain::clock::{Clock, SystemClock};
+use safeguard_review::readers::{EhrColumnMapping, Format, ReaderOptions};
+use safeguard_review::review::{Progress, ReviewInput, ReviewOptions, run_review};
+use safeguard_review::roster::{Person, PersonStatus, Roster, RosterAccount};
+use safeguard_review::rules::RuleConfig;
+
+/// Files below this size are read without a progress bar.
+const PROGRESS_MIN_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Arguments of `safeguard review`.
+#[derive(Debug, clap::Args)]
+pub struct ReviewArgs {
+    /// Log files to review (syslog, EVTX, Windows JSON, FHIR AuditEvent, EHR CSV, Entra ID,
+    /// Google Workspace).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Format of every file, instead of detecting it from the content. One of: syslog, evtx,
+    /// windows-json, fhir-json, fhir-ndjson, fhir-xml, ehr-csv, entra-csv, entra-json,
+    /// google-login.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Workforce roster CSV (name,job_title,practice_role,start_date,end_date,status,accounts),
+    /// to map accounts to people and find departed or unknown accounts.
+    #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
+    pub roster: Option<PathBuf>,
+
+    /// Read the workforce roster from this Safeguard database instead of a CSV file.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Start of the review period: an RFC 3339 instant or a date (midnight in --time-zone).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+
+    /// End of the review period (exclusive): an RFC 3339 instant or a date.
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+
+    /// Year of the first line of syslog files, which carry no year. Default: the current year.
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i16>,
+
+    /// IANA time zone of the practice, used for office hours and for syslog times without a
+    /// zone. Default: the system time zone.
+    #[arg(long, value_name = "TZ")]
+    pub time_zone: Option<String>,
+
+    /// Rule thresholds as a JSON file; fields left out keep their defaults.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    /// EHR access-log column mapping as a JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub ehr_mapping: Option<PathBuf>,
+
+    /// Write the report here; the extension (.json, .csv or .html) picks the format. Without
+    /// it, a summary is printed.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Source of the workforce roster.
+enum RosterSource {
+    None,
+    Csv(PathBuf),
+    Database(String),
+}
+
+/// Runs `safeguard review`, loading a `--database-url` roster with `load_database_roster`.
+pub fn run_with_database_roster(
+    args: ReviewArgs,
+    load_database_roster: impl FnOnce(&str) -> anyhow::Result<Roster>,
+) -> anyhow::Result<ExitCode> {
+    let time_zone = match &args.time_zone {
+        Some(name) => {
+            TimeZone::get(name).with_context(|| format!("unknown time zone {name:?}; use an IANA name such as America/Chicago"))?
+        }
+        None => TimeZone::system(),
+    };
+    let year = match args.year {
+        Some(year) => year,
+        None => SystemClock.now().to_zoned_datetime(time_zone.clone()).year(),
+    };
+
+    let source = match (&args.roster, &args.database_url) {
+        (Some(path), _) => RosterSource::Csv(path.clone()),
+        (None, Some(url)) => RosterSource::Database(url.clone()),
+        (None, None) => RosterSource::None,
+    };
+    let roster = match source {
+        RosterSource::None => None,
+        RosterSource::Csv(path) => Some(load_roster_csv(&path)?),
+        RosterSource::Database(url) => Some(load_database_roster(&url)?),
+    };
+
+    let mut readers = ReaderOptions::new(year, time_zone.clone());
+    if let Some(path) = &args.ehr_mapping {
+        readers.ehr_mapping = read_json::<EhrColumnMapping>(path, "EHR column mapping")?;
+    }
+    let rules = match &args.rules {
+        Some(path) => read_json::<RuleConfig>(path, "rule configuration")?,
+        None => RuleConfig::default(),
+    };
+    let options = ReviewOptions {
+        readers,
+        rules,
+        practice_time_zone: time_zone.clone(),
+        roster,
+        from: args.from.as_deref().map(|t| parse_bound(t, &time_zone, "--from")).transpose()?,
+        to: args.to.as_deref().map(|t| parse_bound(t, &time_zone, "--to")).transpose()?,
+    };
+
+    let inputs: Vec<ReviewInput> = args
+        .files
+        .iter()
+        .map(|path| ReviewInput {
+            path: path.clone(),
+            format: args.format,
+        })
+        .collect();
+    let progress = BarProgress::default();
+    let report = run_review(&inputs, options, &progress).context("review failed")?;
+
+    match &args.out {
+        None => print!("{}", report.to_text()),
+        Some(path) => {
+            let bytes = match extension(path).as_deref() {
+                Some("json") => report.to_json().context("failed to render the JSON report")?.into_bytes(),
+                Some("csv") => report.to_csv().context("failed to render the CSV report")?,
+                Some("html" | "htm") => report.to_html().into_bytes(),
+                _ => bail!("--out {}: use a .json, .csv or .html file name", path.display()),
+            };
+            let mut file = File::create(path).with_context(|| format!("failed to create {}", path.display()))?;
+            file.write_all(&bytes)
+                .with_context(|| format!("failed to write {}", path.display()))?;
+            eprintln!("{} finding(s); report written to {}", report.findings.len(), path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase())
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<T> {
+    let file = File::open(path).with_context(|| format!("failed to open the {what} {}", path.display()))?;
+    serde_json::from_reader(BufReader::new(file)).with_context(|| format!("invalid {what} in {}", path.display()))
+}
+
+/// Parses `--from`/`--to`: an RFC 3339 instant, or a date meaning midnight in the practice zone.
+fn parse_bound(text: &str, time_zone: &TimeZone, flag: &str) -> anyhow::Result<Timestamp> {
+    if let Ok(instant) = text.parse::<Timestamp>() {
+        return Ok(instant);
+    }
+    let date: jiff::civil::Date = text
+        .parse()
+        .with_context(|| format!("{flag} {text:?}: expected an RFC 3339 instant (2024-03-01T08:00:00Z) or a date (2024-03-01)"))?;
+    time_zone
+        .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+        .with_context(|| format!("{flag} {text:?} does not exist in the time zone"))
+}
+
+/// Reads the roster CSV through the workforce parser and converts it to the engine's roster.
+fn load_roster_csv(path: &Path) -> anyhow::Result<Roster> {
+    let file = File::open(path).with_context(|| format!("failed to open the roster {}", path.display()))?;
+    let rows = safeguard_domain::workforce::parse_roster_csv(BufReader::new(file))
+        .with_context(|| format!("invalid roster {}", path.display()))?;
+    let people = rows
+        .into_iter()
+        .map(|row| Person {
+            name: row.person.name.as_str().to_owned(),
+            practice_role: row.person.practice_role.as_str().to_owned(),
+            start_date: row.person.start_date,
+            end_date: row.person.end_date,
+            status: match row.person.status {
+                safeguard_domain::workforce::PersonStatus::Active => PersonStatus::Active,
+                safeguard_domain::workforce::PersonStatus::OnLeave => PersonStatus::OnLeave,
+                safeguard_domain::workforce::PersonStatus::Terminated => PersonStatus::Terminated,
+            },
+            accounts: row
+                .accounts
+                .into_iter()
+                .map(|account| RosterAccount {
+                    system: account.system.as_str().to_owned(),
+                    identifier: account.identifier.as_str().to_owned(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Roster::new(people))
+}
+
+/// A progress bar on standard error for files large enough to need one.
+#[derive(Default)]
+struct BarProgress {
+    bar: std::cell::RefCell<Option<ProgressBar>>,
+}
+
+impl Progress for BarProgress {
+    fn start_file(&self, path: &Path, bytes: u64) {
+        if bytes < PROGRESS_MIN_BYTES {
+            return;
+        }
+        let bar = ProgressBar::new(bytes);
+        let style =
+            ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})").unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        *self.bar.borrow_mut() = Some(bar);
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(bar) = self.bar.borrow().as_ref() {
+            bar.set_position(bytes);
+        }
+    }
+
+    fn finish_file(&self) {
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(files: Vec<PathBuf>) -> ReviewArgs {
+        ReviewArgs {
+            files,
+            format: None,
+            roster: None,
+            database_url: None,
+            from: None,
+            to: None,
+            year: Some(2024),
+            time_zone: Some("UTC".into()),
+            rules: None,
+            ehr_mapping: None,
+            out: None,
+        }
+    }
+
+    fn run(args: ReviewArgs) -> anyhow::Result<ExitCode> {
+        run_with_database_roster(args, |_| bail!("no database in these tests"))
+    }
+
+    #[test]
+    fn review_writes_json_report_with_roster() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let log = dir.path().join("auth.log");
+        std::fs::write(
+            &log,
+            "Mar  2 23:00:01 ws sshd[1]: Accepted password for mlopez from 10.0.0.7 port 22 ssh2\n\
+             Mar  2 23:00:02 ws sshd[2]: Accepted password for ghost from 10.0.0.8 port 22 ssh2\n",
+        )?;
+        let roster = dir.path().join("roster.csv");
+        std::fs::write(
+            &roster,
+            "name,job_title,practice_role,start_date,end_date,status,accounts\n\
+             Maria Lopez,Biller,biller,2020-01-01,2024-02-01,terminated,Linux=mlopez\n",
+        )?;
+        let out = dir.path().join("report.json");
+        let mut review = args(vec![log]);
+        review.roster = Some(roster);
+        review.out = Some(out.clone());
+
+        let code = run(review)?;
+
+        assert_eq!(code, ExitCode::SUCCESS);
+        let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out)?)?;
+        let rules: Vec<&str> = report["findings"]
+            .as_array()
+            .map(|f| f.iter().filter_map(|f| f["rule"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(rules.contains(&"departed_account_activity"), "{rules:?}");
+        assert!(rules.contains(&"unknown_account_activity"), "{rules:?}");
+        assert_eq!(report["sources"][0]["events"], 2);
+        Ok(())
+    }
+
+    #[test]
+    fn database_roster_loader_gets_url() {
+        let dir = tempfile::tempdir().ok();
+        let log = dir.as_ref().map(|d| d.path().join("auth.log")).unwrap_or_default();
+        let _ = std::fs::write(
+            &log,
+            "Mar  2 23:00:01 ws sshd[1]: Accepted password for a from 1.1.1.1 port 22 ssh2\n",
+        );
+        let mut review = args(vec![log]);
+        review.database_url = Some("sqlite://x.db".into());
+
+        let error = run_with_database_roster(review, |url| bail!("loader called with {url}"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+
+        assert_eq!(error, "loader called with sqlite://x.db");
+    }
+
+    #[test]
+    fn unknown_format_names_formats_tried() {
+        let dir = tempfile::tempdir().ok();
+        let log = dir.as_ref().map(|d| d.path().join("notes.txt")).unwrap_or_default();
+        let _ = std::fs::write(&log, "shopping list\n");
+
+        let error = run(args(vec![log])).err().map(|e| format!("{e:#}")).unwrap_or_default();
+
+        assert!(error.contains("tried: evtx"), "{error}");
+    }
+}

@@ -1,0 +1,123 @@
+//! The role table: which permission each route needs, enforced by one middleware.
+//!
+//! Every route of the router must be listed in [`ROUTES`]; a route that is missing is refused
+//! for everyone, so forgetting an entry fails closed. Handlers that act on a record check the
+//! same permission again through [`crate::session::CurrentUser::require`] where the record
+//! decides more than the route does.
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use safeguard_domain::accounts::Permission;
+
+use crate::error::AppError;
+use crate::session::CurrentUser;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// A signed-in account whose role holds the permission.
+    Requires(Permission),
+}
+
+/// One route and who may use it.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteAccess {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The route template as the router declares it.
+    pub path: &'static str,
+    /// Who may use it.
+    pub access: Access,
+}
+
+const fn route(method: &'static str, path: &'static str, access: Access) -> RouteAccess {
+    RouteAccess { method, path, access }
+}
+
+use Access::{Public, Requires};
+use Permission::*;
+
+/// Every route of the application.
+pub const ROUTES: &[RouteAccess] = &[
+    route("GET", "/healthz", Public),
+    route("GET", "/static/{file}", Public),
+    route("GET", "/setup/{token}", Public),
+    route("POST", "/setup/{token}", Public),
+    route("GET", "/login", Public),
+    route("POST", "/login", Public),
+    route("POST", "/logout", Public),
+    route("GET", "/invitations/{token}", Public),
+    route("POST", "/invitations/{token}", Public),
+    route("GET", "/", Requires(SignedIn)),
+    route("GET", "/catalog", Requires(SignedIn)),
+    route("GET", "/account/password", Requires(SignedIn)),
+    route("POST", "/account/password", Requires(SignedIn)),
+    route("GET", "/program/designation/current", Requires(SignedIn)),
+    route("GET", "/dashboard", Requires(ViewProgram)),
+    route("GET", "/accounts", Requires(ManageAccounts)),
+    route("POST", "/accounts/invitations", Requires(ManageAccounts)),
+    route("GET", "/workforce", Requires(ViewWorkforce)),
+    route("GET", "/workforce/export.csv", Requires(ViewWorkforce)),
+    route("GET", "/workforce/new", Requires(EditWorkforce)),
+    route("POST", "/workforce", Requires(EditWorkforce)),
+    route("GET", "/workforce/import", Requires(EditWorkforce)),
+    route("POST", "/workforce/import", Requires(EditWorkforce)),
+    route("POST", "/workforce/import/commit", Requires(EditWorkforce)),
+    route("GET", "/workforce/{id}", Requires(ViewWorkforce)),
+    route("POST", "/workforce/{id}", Requires(EditWorkforce)),
+    route("POST", "/workforce/{id}/accounts", Requires(EditWorkforce)),
+    route("POST", "/workforce/{id}/accounts/{account_id}/remove", Requires(EditWorkforce)),
+    route("POST", "/workforce/{id}/delete", Requires(EditWorkforce)),
+    route("GET", "/program/designation", Requires(ViewProgram)),
+    route("POST", "/program/designation", Requires(ManageProgram)),
+    route("GET", "/program/designation/{id}/memo", Requires(ViewProgram)),
+    route("GET", "/addressable", Requires(ViewProgram)),
+    route("GET", "/addressable/{slug}", Requires(ViewProgram)),
+    route("POST", "/addressable/{slug}", Requires(ManageProgram)),
+    route("GET", "/calendar", Requires(ViewProgram)),
+    route("POST", "/calendar/obligations", Requires(ManageProgram)),
+    route("POST", "/calendar/obligations/{id}", Requires(ManageProgram)),
+    route("GET", "/calendar/items/{id}", Requires(ViewProgram)),
+    route("POST", "/calendar/items/{id}/complete", Requires(CompleteObligations)),
+    route("GET", "/evidence/{sha256}", Requires(ViewEvidence)),
+    route("POST", "/evidence/{sha256}/delete", Requires(ManageProgram)),
+    route("GET", "/ledger", Requires(ViewLedger)),
+];
+
+/// Returns the access rule of a route, if it is listed.
+pub fn rule(method: &str, path: &str) -> Option<Access> {
+    ROUTES
+        .iter()
+        .find(|entry| entry.method == method && entry.path == path)
+        .map(|entry| entry.access)
+}
+
+/// Enforces [`ROUTES`] on every matched request.
+pub async fn enforce(request: Request, next: Next) -> Result<Response, AppError> {
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|matched| matched.as_str().to_owned())
+        .unwrap_or_default();
+    let method = if request.method() == axum::http::Method::HEAD {
+        "GET"
+    } else {
+        request.method().as_str()
+    };
+
+    match rule(method, &path) {
+        Some(Access::Public) => {}
+        Some(Access::Requires(permission)) => {
+            let user = request.extensions().get::<CurrentUser>().ok_or(AppError::SignInRequired)?;
+            user.require(permission)?;
+        }
+        None => {
+            tracing::error!(http.route = %path, "route missing from the access table; refused");
+            return Err(AppError::Forbidden);
+        }
+    }
+    Ok(next.run(request).await)
+}

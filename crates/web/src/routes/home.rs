@@ -1,0 +1,183 @@
+//! The home page, the compliance dashboard, the regulation catalog and the ledger.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use safeguard_domain::accounts::Permission;
+use safeguard_domain::calendar::{InstanceState, instance_state};
+use safeguard_domain::catalog;
+use safeguard_domain::compliance::{Fix, ItemStatus, StandardStatus, Status, assess};
+use safeguard_domain::ledger::{StoredEntry, verify_chain};
+use safeguard_store::calendar::Instance;
+use safeguard_store::program::Designation;
+
+use super::{citation_slug, notice, practice_today};
+use crate::AppState;
+use crate::error::AppError;
+use crate::layout::{Layout, render};
+use crate::session::{CsrfToken, CurrentUser};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    designation: Option<Designation>,
+}
+
+/// Sends program roles to the dashboard and shows everyone else who the Security Official is.
+pub(crate) async fn home(State(state): State<AppState>, user: CurrentUser, csrf: CsrfToken) -> Result<Response, AppError> {
+    if user.role().allows(Permission::ViewProgram) {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    let designation = state.store.current_designation().await?;
+    render(&HomePage {
+        layout: Layout::signed_in("Home", &user, &csrf),
+        designation,
+    })
+}
+
+/// A dated task on the dashboard's "this week" list.
+struct Task {
+    instance: Instance,
+    state: InstanceState,
+}
+
+/// A row of the status table: a standard or a specification with its gaps as links.
+struct StatusRow {
+    item: ItemStatus,
+    is_standard: bool,
+    links: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    today: Date,
+    counts: Vec<(&'static str, &'static str, usize)>,
+    rows: Vec<StatusRow>,
+    tasks: Vec<Task>,
+    recent: Vec<Instance>,
+}
+
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ViewProgram)?;
+    let (today, _) = practice_today(&state).await?;
+
+    let facts = state.store.program_facts().await?;
+    let statuses: Vec<StandardStatus> = assess(&facts, today);
+    let rows: Vec<StatusRow> = statuses
+        .into_iter()
+        .flat_map(|standard| {
+            let mut rows = vec![status_row(standard.standard, true)];
+            rows.extend(standard.specifications.into_iter().map(|item| status_row(item, false)));
+            rows
+        })
+        .collect();
+    let counts = [
+        Status::Met,
+        Status::DueSoon,
+        Status::Overdue,
+        Status::Missing,
+        Status::DecisionNeeded,
+    ]
+    .into_iter()
+    .map(|status| {
+        (
+            status.code(),
+            status.label(),
+            rows.iter().filter(|row| !row.is_standard && row.item.status == status).count(),
+        )
+    })
+    .collect();
+
+    let tasks = state
+        .store
+        .instances(false)
+        .await?
+        .into_iter()
+        .map(|instance| {
+            let state = instance_state(instance.obligation.cadence, instance.due_on, None, today);
+            Task { instance, state }
+        })
+        .filter(|task| matches!(task.state, InstanceState::Overdue | InstanceState::DueSoon))
+        .collect();
+    let recent = state.store.recent_completions(8).await?;
+
+    let layout = Layout::signed_in("Dashboard", &user, &csrf).with_notice(notice(&query));
+    render(&DashboardPage {
+        layout,
+        today,
+        counts,
+        rows,
+        tasks,
+        recent,
+    })
+}
+
+fn status_row(item: ItemStatus, is_standard: bool) -> StatusRow {
+    let links = item
+        .gaps
+        .iter()
+        .map(|gap| {
+            let (href, label) = match &gap.fix {
+                Fix::CompleteInstance(id) => (format!("/calendar/items/{id}"), "Complete it"),
+                Fix::DecideAddressable(citation) => (format!("/addressable/{}", citation_slug(citation)), "Record a decision"),
+                Fix::Designate => ("/program/designation".to_owned(), "Designate"),
+                Fix::AddObligation(citation) => (format!("/calendar?citation={}", citation_slug(citation)), "Add an obligation"),
+            };
+            (href, format!("{} {label}", gap.message))
+        })
+        .collect();
+    StatusRow { item, is_standard, links }
+}
+
+#[derive(Template)]
+#[template(path = "catalog.html")]
+struct CatalogPage {
+    layout: Layout,
+    standards: Vec<(&'static catalog::Standard, Vec<&'static catalog::Specification>)>,
+    documentation: &'static [catalog::DocumentationItem],
+    breach: &'static [catalog::BreachSection],
+}
+
+pub(crate) async fn catalog(user: CurrentUser, csrf: CsrfToken) -> Result<Response, AppError> {
+    user.require(Permission::SignedIn)?;
+    let standards = catalog::STANDARDS
+        .iter()
+        .map(|standard| (standard, catalog::specifications_of(standard.citation).collect()))
+        .collect();
+    render(&CatalogPage {
+        layout: Layout::signed_in("Regulation", &user, &csrf),
+        standards,
+        documentation: catalog::DOCUMENTATION,
+        breach: catalog::BREACH_SECTIONS,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "ledger.html")]
+struct LedgerPage {
+    layout: Layout,
+    verified: Result<u64, String>,
+    entries: Vec<StoredEntry>,
+}
+
+pub(crate) async fn ledger(State(state): State<AppState>, user: CurrentUser, csrf: CsrfToken) -> Result<Response, AppError> {
+    user.require(Permission::ViewLedger)?;
+    let verified = verify_chain(state.store.ledger_entries().await?).map_err(|error| error.to_string());
+    let entries = state.store.recent_ledger_entries(200).await?;
+    render(&LedgerPage {
+        layout: Layout::signed_in("Evidence ledger", &user, &csrf),
+        verified,
+        entries,
+    })
+}
