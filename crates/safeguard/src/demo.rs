@@ -623,11 +623,11 @@ async fn replay(
     }
     for member in &ROSTER {
         store
-            .create_person(official, &roster_row(member, timeline.years_ago(member.started), None)?)
+            .create_person(official, &roster_row(member, timeline.years_ago(member.started))?)
             .await?;
     }
     let departed_person = store
-        .create_person(official, &roster_row(&DEPARTED, timeline.years_ago(DEPARTED.started), None)?)
+        .create_person(official, &roster_row(&DEPARTED, timeline.years_ago(DEPARTED.started))?)
         .await?;
 
     let steps = plan_history(store, timeline, official_name.as_str()).await?;
@@ -639,7 +639,7 @@ async fn replay(
             store,
             files,
             timeline,
-            &accounts,
+            accounts,
             &mut users,
             official_name.as_str(),
             departed_person,
@@ -838,7 +838,7 @@ async fn run_step(
         }
         Step::HireReceptionist => {
             store
-                .create_person(users.manager_or_official(), &roster_row(&NEW_HIRE, hire_day(timeline), None)?)
+                .create_person(users.manager_or_official(), &roster_row(&NEW_HIRE, hire_day(timeline))?)
                 .await?;
         }
         Step::Complete(planned) => {
@@ -926,18 +926,15 @@ fn system_accounts(login: &str, uses_ehr: bool, extra: &[(&str, &str)]) -> Resul
         .collect()
 }
 
-fn roster_row(member: &Member, start: Date, end: Option<Date>) -> Result<RosterRow, StoreError> {
-    let (end_text, status) = match end {
-        Some(day) => (day.to_string(), "terminated"),
-        None => (String::new(), "active"),
-    };
+/// Returns the roster row of an active workforce member who started on `start`.
+fn roster_row(member: &Member, start: Date) -> Result<RosterRow, StoreError> {
     let person = PersonInput::parse(
         member.name,
         member.job_title,
         member.practice_role,
         &start.to_string(),
-        &end_text,
-        status,
+        "",
+        "active",
     )
     .map_err(|errors| rejected("roster", &errors))?;
 
@@ -945,6 +942,28 @@ fn roster_row(member: &Member, start: Date, end: Option<Date>) -> Result<RosterR
         person,
         accounts: system_accounts(member.login, member.uses_ehr, member.extra_accounts)?,
     })
+}
+
+/// The part of a planned completion that depends on the obligation and its period.
+struct Draft {
+    done_on: Date,
+    by: Completer,
+    notes: String,
+    meeting: Option<(Date, String, String)>,
+    files: Vec<DemoFile>,
+}
+
+impl Draft {
+    /// Creates a draft recorded by the Security Official with notes and files only.
+    fn by_official(done_on: Date, notes: String, files: Vec<DemoFile>) -> Self {
+        Self {
+            done_on,
+            by: Completer::SecurityOfficial,
+            notes,
+            meeting: None,
+            files,
+        }
+    }
 }
 
 /// Plans the completions of one default obligation over its periods through today.
@@ -966,80 +985,104 @@ fn plan_completions(
     let mut planned = Vec::new();
 
     for (index, period) in periods.iter().enumerate() {
-        let plan = |done_on: Date, by: Completer, notes: String, meeting: Option<(Date, String, String)>, files: Vec<DemoFile>| {
-            PlannedCompletion {
-                citation,
-                kind,
-                period: *period,
-                done_on,
-                by,
-                notes,
-                meeting,
-                files,
-                finds_departed_mailbox: false,
-            }
-        };
-
-        let completion = match key {
-            "security-meeting" => plan_meeting(index, period, timeline, official).map(|(done_on, notes, meeting)| plan(done_on, Completer::SecurityOfficial, notes, Some(meeting), Vec::new())),
-            "leadership-report" => timeline.past(previous_workday(add_days(period.due_on, -12))).map(|held_on| {
-                let attendees = format!("{OWNER}\n{official}\n{SECOND_PHYSICIAN}");
-                let decisions = LEADERSHIP_DECISIONS[index % LEADERSHIP_DECISIONS.len()].to_owned();
-                let notes = "Presented the quarter's completed and overdue calendar items, open risks and incidents.".to_owned();
-                plan(held_on, Completer::SecurityOfficial, notes, Some((held_on, attendees, decisions)), Vec::new())
-            }),
-            "access-review" => plan_access_review(index, period, past_quarters, timeline, mailbox_reported).map(|(done_on, notes, file)| {
-                let finds_mailbox = !mailbox_reported && done_on > departure_day(timeline);
-                mailbox_reported |= finds_mailbox;
-                PlannedCompletion {
-                    finds_departed_mailbox: finds_mailbox,
-                    ..plan(done_on, Completer::SecurityOfficial, notes, None, vec![file])
-                }
-            }),
-            "restore-test" => plan_restore_test(index, period, timeline, official)
-                .map(|(done_on, notes, files)| plan(done_on, Completer::SecurityOfficial, notes, None, files)),
-            "security-reminder" => plan_reminder(index, period, timeline)
-                .map(|(done_on, notes, file)| plan(done_on, Completer::Manager, notes, None, vec![file])),
-            "micro-training" => timeline.past(previous_workday(add_days(period.due_on, -25))).map(|held_on| {
-                let topic = TRAININGS[index % TRAININGS.len()];
-                let notes = format!(
-                    "Fifteen-minute session on {topic} at the morning huddle on {held_on}. Ten of the eleven staff attended; the one absent read the handout and signed the attendance sheet."
-                );
-                plan(held_on, Completer::SecurityOfficial, notes, None, Vec::new())
-            }),
-            "risk-analysis-review" if index == 0 => timeline.past(timeline.day(1, 18)).map(|done_on| {
-                let file = DemoFile {
-                    name: "risk-analysis-summary.txt".to_owned(),
-                    text: format!(
-                        "Maple Grove Family Medicine - risk analysis summary\nFinalized: {done_on}\nPrepared by: {official}\n\nScope: EHR and patient portal, clearinghouse, e-fax, Microsoft 365, file server and backups, 9 workstations, 3 physician laptops, practice phones and answering service, ECG machine and spirometer, network.\n\nHigh risks and treatment:\n- Physician laptop without disk encryption: encrypt (done within 30 days).\n- Multi-factor sign-in on only some Microsoft 365 accounts: extend to all users.\n- Single backup copy tested rarely: quarterly restore tests.\n\nMedium risks: phishing, lost phones, shared front-desk workstation sessions.\nAccepted by: {OWNER}\n"
-                    ),
-                };
-                let notes = "Last year's risk analysis finalized and accepted by the owner physician; summary attached.".to_owned();
-                plan(done_on, Completer::SecurityOfficial, notes, None, vec![file])
-            }),
-            "evaluation" if index == 0 => timeline.past(timeline.day(HISTORY_MONTHS - 2, 19)).map(|done_on| {
-                let file = DemoFile {
-                    name: "security-evaluation-summary.txt".to_owned(),
-                    text: format!(
-                        "Maple Grove Family Medicine - annual security evaluation\nCompleted: {done_on}\nEvaluator: {official}, reviewed by the external auditor\n\nStandards met: 7 of 9.\nFindings:\n1. One quarterly access review was missed; reviews are now booked a month ahead.\n2. Four Addressable specifications still need a signed decision.\n3. The termination checklist did not list Microsoft 365 mailboxes; they were added.\n"
-                    ),
-                };
-                plan(done_on, Completer::SecurityOfficial, "Annual evaluation signed; findings and remediation in the attached summary.".to_owned(), None, vec![file])
-            }),
-            "policy-review" if index == 0 => timeline.past(timeline.day(HISTORY_MONTHS - 1, 10)).map(|done_on| {
-                let notes = "Reviewed all security policies after the evaluation, a few weeks late. Updated the password policy to match the new decision and the termination checklist to include mailboxes.".to_owned();
-                plan(done_on, Completer::SecurityOfficial, notes, None, Vec::new())
-            }),
+        let draft = match key {
+            "security-meeting" => plan_meeting(index, period, timeline, official),
+            "leadership-report" => plan_leadership_report(index, period, timeline, official),
+            "access-review" => plan_access_review(index, period, past_quarters, timeline, mailbox_reported),
+            "restore-test" => plan_restore_test(index, period, timeline, official),
+            "security-reminder" => plan_reminder(index, period, timeline),
+            "micro-training" => plan_training(index, period, timeline),
+            "risk-analysis-review" if index == 0 => plan_risk_analysis(timeline, official),
+            "evaluation" if index == 0 => plan_evaluation(timeline, official),
+            "policy-review" if index == 0 => plan_policy_review(timeline),
             _ => None,
         };
-        planned.extend(completion);
+        let Some(draft) = draft else {
+            continue;
+        };
+
+        // The first access review after the departure is the one that finds her mailbox.
+        let finds_departed_mailbox = key == "access-review" && !mailbox_reported && draft.done_on > departure_day(timeline);
+        mailbox_reported |= finds_departed_mailbox;
+        planned.push(PlannedCompletion {
+            citation,
+            kind,
+            period: *period,
+            done_on: draft.done_on,
+            by: draft.by,
+            notes: draft.notes,
+            meeting: draft.meeting,
+            files: draft.files,
+            finds_departed_mailbox,
+        });
     }
     planned
 }
 
+/// Plans one quarterly report to leadership, given about two weeks before the quarter ends.
+fn plan_leadership_report(index: usize, period: &Period, timeline: &Timeline, official: &str) -> Option<Draft> {
+    let held_on = timeline.past(previous_workday(add_days(period.due_on, -12)))?;
+    let attendees = format!("{OWNER}\n{official}\n{SECOND_PHYSICIAN}");
+    let decisions = LEADERSHIP_DECISIONS[index % LEADERSHIP_DECISIONS.len()].to_owned();
+
+    Some(Draft {
+        meeting: Some((held_on, attendees, decisions)),
+        ..Draft::by_official(
+            held_on,
+            "Presented the quarter's completed and overdue calendar items, open risks and incidents.".to_owned(),
+            Vec::new(),
+        )
+    })
+}
+
+/// Plans one quarterly micro-training, held on the last working day at least 25 days before
+/// the quarter ends.
+fn plan_training(index: usize, period: &Period, timeline: &Timeline) -> Option<Draft> {
+    let held_on = timeline.past(previous_workday(add_days(period.due_on, -25)))?;
+    let topic = TRAININGS[index % TRAININGS.len()];
+    let notes = format!(
+        "Fifteen-minute session on {topic} at the morning huddle on {held_on}. Ten of the eleven staff attended, and the one absent read the handout and signed the attendance sheet."
+    );
+    Some(Draft::by_official(held_on, notes, Vec::new()))
+}
+
+/// Plans the first annual risk-analysis review: last year's risk analysis, finalized a month
+/// and a half after setup.
+fn plan_risk_analysis(timeline: &Timeline, official: &str) -> Option<Draft> {
+    let done_on = timeline.past(timeline.day(1, 18))?;
+    let file = DemoFile {
+        name: "risk-analysis-summary.txt".to_owned(),
+        text: format!(
+            "Maple Grove Family Medicine - risk analysis summary\nFinalized: {done_on}\nPrepared by: {official}\n\nScope: EHR and patient portal, clearinghouse, e-fax, Microsoft 365, file server and backups, 9 workstations, 3 physician laptops, practice phones and answering service, ECG machine and spirometer, network.\n\nHigh risks and treatment:\n- Physician laptop without disk encryption: encrypt (done within 30 days).\n- Multi-factor sign-in on only some Microsoft 365 accounts: extend to all users.\n- Single backup copy tested rarely: quarterly restore tests.\n\nMedium risks: phishing, lost phones, shared front-desk workstation sessions.\nAccepted by: {OWNER}\n"
+        ),
+    };
+    let notes = "Last year's risk analysis finalized and accepted by the owner physician. The summary is attached.".to_owned();
+    Some(Draft::by_official(done_on, notes, vec![file]))
+}
+
+/// Plans the first annual evaluation, signed in the last month of its period.
+fn plan_evaluation(timeline: &Timeline, official: &str) -> Option<Draft> {
+    let done_on = timeline.past(timeline.day(HISTORY_MONTHS - 2, 19))?;
+    let file = DemoFile {
+        name: "security-evaluation-summary.txt".to_owned(),
+        text: format!(
+            "Maple Grove Family Medicine - annual security evaluation\nCompleted: {done_on}\nEvaluator: {official}, reviewed by the external auditor\n\nStandards met: 7 of 9.\nFindings:\n1. One quarterly access review was missed; reviews are now booked a month ahead.\n2. Four Addressable specifications still need a signed decision.\n3. The termination checklist did not list Microsoft 365 mailboxes; they were added.\n"
+        ),
+    };
+    let notes = "Annual evaluation signed. The findings and remediation are in the attached summary.".to_owned();
+    Some(Draft::by_official(done_on, notes, vec![file]))
+}
+
+/// Plans the first annual policy review, done ten days into the month after its due date.
+fn plan_policy_review(timeline: &Timeline) -> Option<Draft> {
+    let done_on = timeline.past(timeline.day(HISTORY_MONTHS - 1, 10))?;
+    let notes = "Reviewed all security policies after the evaluation, a few weeks late. Updated the password policy to match the new decision and the termination checklist to include mailboxes.".to_owned();
+    Some(Draft::by_official(done_on, notes, Vec::new()))
+}
+
 /// Plans one monthly security meeting: held mid-month, except in month 2, when it was
 /// postponed into the next month and so recorded late.
-fn plan_meeting(index: usize, period: &Period, timeline: &Timeline, official: &str) -> Option<(Date, String, (Date, String, String))> {
+fn plan_meeting(index: usize, period: &Period, timeline: &Timeline, official: &str) -> Option<Draft> {
     let postponed = index == 2;
     let held_on = if postponed {
         next_workday(add_days(period.due_on, 6))
@@ -1060,7 +1103,10 @@ fn plan_meeting(index: usize, period: &Period, timeline: &Timeline, official: &s
     } else {
         "Reviewed open calendar items, access changes and incidents since the last meeting.".to_owned()
     };
-    Some((held_on, notes, (held_on, attendees, decisions)))
+    Some(Draft {
+        meeting: Some((held_on, attendees, decisions)),
+        ..Draft::by_official(held_on, notes, Vec::new())
+    })
 }
 
 /// Plans one quarterly access review: the second-to-last past quarter is missed and the last
@@ -1068,13 +1114,7 @@ fn plan_meeting(index: usize, period: &Period, timeline: &Timeline, official: &s
 ///
 /// `mailbox_reported` is true when an earlier review already found the departed assistant's
 /// mailbox. Otherwise the first review after her departure finds it.
-fn plan_access_review(
-    index: usize,
-    period: &Period,
-    past_quarters: usize,
-    timeline: &Timeline,
-    mailbox_reported: bool,
-) -> Option<(Date, String, DemoFile)> {
+fn plan_access_review(index: usize, period: &Period, past_quarters: usize, timeline: &Timeline, mailbox_reported: bool) -> Option<Draft> {
     let missed = past_quarters >= 2 && index == past_quarters - 2;
     let late = past_quarters >= 1 && index == past_quarters - 1;
     if missed || index >= past_quarters {
@@ -1103,12 +1143,12 @@ fn plan_access_review(
             11 + exceptions
         ),
     };
-    Some((done_on, notes, file))
+    Some(Draft::by_official(done_on, notes, vec![file]))
 }
 
 /// Plans one quarterly restore test. The test of the second quarter failed on its first
 /// attempt and was repeated three weeks later, and both logs are attached.
-fn plan_restore_test(index: usize, period: &Period, timeline: &Timeline, official: &str) -> Option<(Date, String, Vec<DemoFile>)> {
+fn plan_restore_test(index: usize, period: &Period, timeline: &Timeline, official: &str) -> Option<Draft> {
     let done_on = timeline.past(previous_workday(add_days(period.due_on, -20)))?;
     let passed = restore_log(done_on, official, true);
 
@@ -1118,10 +1158,10 @@ fn plan_restore_test(index: usize, period: &Period, timeline: &Timeline, officia
         let notes = format!(
             "The first attempt on {first_attempt} failed: the nightly backup to the external disk had stopped, so the newest copy was 19 days old. The IT provider repaired the job, and the repeated test on {done_on} restored all 25 sample files in 38 minutes."
         );
-        return Some((done_on, notes, vec![failed, passed]));
+        return Some(Draft::by_official(done_on, notes, vec![failed, passed]));
     }
     let notes = "Restored 25 sample scanned documents from the nightly external-disk backup and one from the weekly cloud copy; all opened and matched their source hashes.".to_owned();
-    Some((done_on, notes, vec![passed]))
+    Some(Draft::by_official(done_on, notes, vec![passed]))
 }
 
 fn restore_log(day: Date, official: &str, passed: bool) -> DemoFile {
@@ -1140,7 +1180,7 @@ fn restore_log(day: Date, official: &str, passed: bool) -> DemoFile {
 
 /// Plans one monthly security reminder, sent in the first week. The reminder of month 9 was
 /// never sent.
-fn plan_reminder(index: usize, period: &Period, timeline: &Timeline) -> Option<(Date, String, DemoFile)> {
+fn plan_reminder(index: usize, period: &Period, timeline: &Timeline) -> Option<Draft> {
     if index == 9 {
         return None;
     }
@@ -1152,7 +1192,10 @@ fn plan_reminder(index: usize, period: &Period, timeline: &Timeline) -> Option<(
         text: format!("To: all staff\nDate: {sent}\nSubject: Security reminder - {subject}\n\n{body}\n"),
     };
     let notes = format!("Sent \"{subject}\" to the whole workforce by e-mail and posted it in the staff room.");
-    Some((sent, notes, file))
+    Some(Draft {
+        by: Completer::Manager,
+        ..Draft::by_official(sent, notes, vec![file])
+    })
 }
 
 #[cfg(test)]

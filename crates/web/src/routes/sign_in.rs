@@ -149,6 +149,10 @@ pub(crate) async fn setup(
     let user_id = state.store.complete_setup(&hash, &profile, &first).await?;
     tracing::info!(user.id = %user_id, "practice set up");
 
+    // The calendar's first instances are created now rather than at the job's next run, so
+    // the new Security Official sees this period's work at once.
+    crate::jobs::advance_calendar(&state).await?;
+
     start_session(&state, user_id, None).await
 }
 

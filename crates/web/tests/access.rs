@@ -1,0 +1,152 @@
+//! Every route for every role: the allowed set of each route is written out here, independent
+//! of the application's own table, and the test asserts that each role gets exactly that.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use safeguard_domain::accounts::Role;
+use safeguard_store::Backend;
+use safeguard_web::access::ROUTES;
+
+const SO: Role = Role::SecurityOfficial;
+const MANAGER: Role = Role::Manager;
+const STAFF: Role = Role::Staff;
+const AUDITOR: Role = Role::Auditor;
+
+/// (method, route template, roles allowed). `None` marks a public route.
+const EXPECTED: &[(&str, &str, Option<&[Role]>)] = &[
+    ("GET", "/healthz", None),
+    ("GET", "/static/{file}", None),
+    ("GET", "/setup/{token}", None),
+    ("POST", "/setup/{token}", None),
+    ("GET", "/login", None),
+    ("POST", "/login", None),
+    ("POST", "/logout", None),
+    ("GET", "/invitations/{token}", None),
+    ("POST", "/invitations/{token}", None),
+    ("GET", "/", Some(&[SO, MANAGER, STAFF, AUDITOR])),
+    ("GET", "/catalog", Some(&[SO, MANAGER, STAFF, AUDITOR])),
+    ("GET", "/account/password", Some(&[SO, MANAGER, STAFF, AUDITOR])),
+    ("POST", "/account/password", Some(&[SO, MANAGER, STAFF, AUDITOR])),
+    ("GET", "/program/designation/current", Some(&[SO, MANAGER, STAFF, AUDITOR])),
+    ("GET", "/dashboard", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/accounts", Some(&[SO])),
+    ("POST", "/accounts/invitations", Some(&[SO])),
+    ("GET", "/workforce", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/workforce/export.csv", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/workforce/new", Some(&[SO, MANAGER])),
+    ("POST", "/workforce", Some(&[SO, MANAGER])),
+    ("GET", "/workforce/import", Some(&[SO, MANAGER])),
+    ("POST", "/workforce/import", Some(&[SO, MANAGER])),
+    ("POST", "/workforce/import/commit", Some(&[SO, MANAGER])),
+    ("GET", "/workforce/{id}", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/workforce/{id}", Some(&[SO, MANAGER])),
+    ("POST", "/workforce/{id}/accounts", Some(&[SO, MANAGER])),
+    ("POST", "/workforce/{id}/accounts/{account_id}/remove", Some(&[SO, MANAGER])),
+    ("POST", "/workforce/{id}/delete", Some(&[SO, MANAGER])),
+    ("GET", "/program/designation", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/program/designation", Some(&[SO])),
+    ("GET", "/program/designation/{id}/memo", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/addressable", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/addressable/{slug}", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/addressable/{slug}", Some(&[SO])),
+    ("GET", "/calendar", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/calendar/obligations", Some(&[SO])),
+    ("POST", "/calendar/obligations/{id}", Some(&[SO])),
+    ("GET", "/calendar/items/{id}", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/calendar/items/{id}/complete", Some(&[SO, MANAGER])),
+    ("GET", "/evidence/{sha256}", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/evidence/{sha256}/delete", Some(&[SO])),
+    ("GET", "/ledger", Some(&[SO, AUDITOR])),
+];
+
+#[test]
+fn expected_table_covers_every_route() {
+    for route in ROUTES {
+        assert!(
+            EXPECTED
+                .iter()
+                .any(|(method, path, _)| *method == route.method && *path == route.path),
+            "{} {} has no expected roles here",
+            route.method,
+            route.path
+        );
+    }
+    assert_eq!(EXPECTED.len(), ROUTES.len());
+}
+
+#[tokio::test]
+async fn every_route_allows_exactly_its_roles() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut official = app.set_up().await;
+    let mut clients = vec![(SO, app.client_with_role(&mut official, SO).await)];
+    for role in [MANAGER, STAFF, AUDITOR] {
+        clients.push((role, app.client_with_role(&mut official, role).await));
+    }
+
+    // Real ids make the allowed requests reach their handlers.
+    let person = app.store.people().await.unwrap()[0].id.to_string();
+    let designation_form = official.get("/program/designation").await;
+    let person_option = person.clone();
+    official
+        .post_form(
+            "/program/designation",
+            &[
+                ("csrf_token", &designation_form.csrf()),
+                ("person_id", &person_option),
+                ("duty", "0"),
+                ("emergency_decision_rights", "x"),
+                ("routine_decision_rights", "y"),
+                ("effective_date", "2026-12-01"),
+                ("signature", "Dana Reyes"),
+            ],
+        )
+        .await;
+    let designation = app.store.current_designation().await.unwrap().unwrap().id.to_string();
+    let instance = app.store.instances(false).await.unwrap()[0].id.to_string();
+    let obligation = app.store.obligations().await.unwrap()[0].id.to_string();
+
+    for (method, template, allowed) in EXPECTED {
+        let Some(allowed) = allowed else { continue };
+        let path = template
+            .replace("{id}/memo", &format!("{designation}/memo"))
+            .replace("/workforce/{id}", &format!("/workforce/{person}"))
+            .replace("/calendar/items/{id}", &format!("/calendar/items/{instance}"))
+            .replace("/calendar/obligations/{id}", &format!("/calendar/obligations/{obligation}"))
+            .replace("{account_id}", &uuid_text())
+            .replace("{slug}", "164.308-a-5-ii-A")
+            .replace("{sha256}", &"0".repeat(64));
+
+        for (role, client) in clients.iter_mut() {
+            let page = if *method == "GET" {
+                client.get(&path).await
+            } else {
+                let token = client.get("/catalog").await.csrf();
+                client.post_form(&path, &[("csrf_token", &token)]).await
+            };
+            let refused = page.status == StatusCode::FORBIDDEN;
+            assert_eq!(
+                !refused,
+                allowed.contains(role),
+                "{method} {path} as {role:?}: status {}",
+                page.status
+            );
+        }
+
+        let anonymous = app.client().get(&path).await;
+        if *method == "GET" {
+            assert_eq!(
+                anonymous.location(),
+                "/login",
+                "GET {path} without sign-in must redirect to sign-in"
+            );
+        }
+    }
+
+    app.finish().await;
+}
+
+fn uuid_text() -> String {
+    "0190f5c2-8a4b-7c3d-9e1f-2a3b4c5d6e7f".to_owned()
+}

@@ -1,0 +1,307 @@
+//! End-to-end test in headless Chromium driven through chromedriver. It proves that a real
+//! browser can set a practice up from the setup link, sign out and back in, sign an Addressable
+//! decision, and complete a calendar item with an uploaded evidence file. Along the way the
+//! compliance dashboard row of the restore-test specification must change from
+//! "decision-needed" to "missing" to "met". The browser handles the cookies, CSRF tokens,
+//! security headers and multipart uploads itself, which the in-process tests cannot show.
+//!
+//! The test is ignored by default because it needs the Debian packages `chromium` and
+//! `chromium-driver`. `SAFEGUARD_CHROMIUM` and `SAFEGUARD_CHROMEDRIVER` override the paths of
+//! the two programs.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{PASSWORD, TestApp};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use safeguard_store::Backend;
+use safeguard_web::AppState;
+use safeguard_web::jobs::{Outcome, advance_calendar};
+use serde_json::json;
+
+/// The Security Official's full name, which an Addressable decision must be signed with.
+const OFFICIAL_NAME: &str = "Dana Reyes";
+const OFFICIAL_EMAIL: &str = "dana@example.org";
+/// The Addressable specification that the default "Quarterly backup restore test" serves.
+const RESTORE_CITATION: &str = "164.308(a)(7)(ii)(D)";
+const RESTORE_SLUG: &str = "164.308-a-7-ii-D";
+const RESTORE_TITLE: &str = "Quarterly backup restore test";
+const EVIDENCE_FILE_NAME: &str = "restore-log.txt";
+/// The maximum time to wait for chromedriver to listen or for a page to show an element.
+const WAIT: Duration = Duration::from_secs(30);
+const INSTALL_HINT: &str = "install the Debian packages chromium and chromium-driver, or set SAFEGUARD_CHROMIUM and \
+                            SAFEGUARD_CHROMEDRIVER to the paths of the browser and the driver";
+
+#[tokio::test]
+#[ignore = "needs Chromium and chromedriver (apt packages chromium, chromium-driver)"]
+async fn browser_completes_restore_test() {
+    let chromium = tool_path("SAFEGUARD_CHROMIUM", "/usr/bin/chromium");
+    let chromedriver_path = tool_path("SAFEGUARD_CHROMEDRIVER", "/usr/bin/chromedriver");
+
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    // The sign-in throttle reads the peer address, so the server needs the connect info.
+    let service = app.router.clone().into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+
+    let (driver, driver_port) = start_chromedriver(&chromedriver_path).await;
+    let profile = tempfile::tempdir().unwrap();
+    let browser = connect_browser(driver_port, &chromium, profile.path()).await;
+
+    let evidence_folder = tempfile::tempdir().unwrap();
+    let evidence_path = evidence_folder.path().join(EVIDENCE_FILE_NAME);
+    std::fs::write(
+        &evidence_path,
+        "Restored 20 patient charts from last night's backup in 14 minutes; all opened.\n",
+    )
+    .unwrap();
+
+    // The steps run in their own task so that the browser session is closed even when one of
+    // them panics. The panic is raised again afterwards, so the test still fails with it.
+    let setup_path = app.setup_path().await;
+    let flow = tokio::spawn(complete_restore_test(
+        browser.clone(),
+        app.state.clone(),
+        base_url,
+        setup_path,
+        evidence_path,
+    ));
+    let outcome = flow.await;
+    browser.close().await.expect("closing the browser session failed");
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+
+    server.abort();
+    drop(driver);
+    app.finish().await;
+}
+
+/// Walks through setup, sign-out, sign-in, an Addressable decision and a calendar completion,
+/// checking the dashboard row of the restore-test specification along the way.
+async fn complete_restore_test(browser: Client, state: AppState, base_url: String, setup_path: String, evidence_path: PathBuf) {
+    browser.goto(&format!("{base_url}{setup_path}")).await.unwrap();
+    wait_for(&browser, "input[name='practice_name']").await;
+    fill(&browser, "practice_name", "Maple Grove Family Medicine").await;
+    fill(&browser, "address", "12 Elm Street, Springfield, OH 45501").await;
+    fill(&browser, "time_zone", "America/New_York").await;
+    fill(&browser, "office_hours", "Mon-Fri 08:00-17:30; Sat 08:00-12:00").await;
+    fill(&browser, "patient_states", "OH, KY").await;
+    fill(&browser, "name", OFFICIAL_NAME).await;
+    fill(&browser, "job_title", "Practice manager").await;
+    fill(&browser, "email", OFFICIAL_EMAIL).await;
+    fill(&browser, "password", PASSWORD).await;
+    click(&browser, "main form button[type='submit']").await;
+    wait_for(&browser, "#status-table").await;
+    assert_eq!(current_path(&browser).await, "/dashboard", "setup did not end on the dashboard");
+
+    // Setup seeds the default obligations but creates no calendar items. The server's
+    // background job creates them on its next run, so the test runs the same job now.
+    let created = advance_calendar(&state).await.unwrap();
+    assert!(
+        matches!(created, Outcome::Completed(count) if count > 0),
+        "the calendar job created no items: {created:?}"
+    );
+
+    click(&browser, "form[action='/logout'] button[type='submit']").await;
+    wait_for(&browser, "form[action='/login']").await;
+    assert_eq!(current_path(&browser).await, "/login", "sign-out did not end on the sign-in page");
+
+    fill(&browser, "email", OFFICIAL_EMAIL).await;
+    fill(&browser, "password", PASSWORD).await;
+    click(&browser, "main form button[type='submit']").await;
+    wait_for(&browser, "#status-table").await;
+    assert_eq!(current_path(&browser).await, "/dashboard", "sign-in did not end on the dashboard");
+
+    // An Addressable specification without a signed decision reads "decision-needed" whatever
+    // its records, so the decision comes first.
+    assert_eq!(row_status(&browser).await, "decision-needed");
+
+    browser.goto(&format!("{base_url}/addressable/{RESTORE_SLUG}")).await.unwrap();
+    find(&browser, "select[name='outcome']")
+        .await
+        .select_by_value("implemented")
+        .await
+        .unwrap();
+    fill(
+        &browser,
+        "how",
+        "Nightly encrypted backups; a sample is restored and checked every quarter.",
+    )
+    .await;
+    fill(&browser, "signature", OFFICIAL_NAME).await;
+    click(&browser, "main form button[type='submit']").await;
+    wait_for(&browser, "p.notice").await;
+    assert_eq!(
+        current_path(&browser).await,
+        "/addressable",
+        "signing the decision did not return to the list"
+    );
+
+    // With the decision signed, the only record the specification lacks is the first restore
+    // test of the current quarter.
+    browser.goto(&format!("{base_url}/dashboard")).await.unwrap();
+    assert_eq!(row_status(&browser).await, "missing");
+
+    browser.goto(&format!("{base_url}/calendar")).await.unwrap();
+    let item_link = browser
+        .find(Locator::LinkText(RESTORE_TITLE))
+        .await
+        .unwrap_or_else(|error| panic!("the calendar has no link named {RESTORE_TITLE:?}: {error}"));
+    item_link.click().await.unwrap();
+    wait_for(&browser, "#complete-form").await;
+    fill(&browser, "notes", "Restored a sample of 20 charts; all complete and readable.").await;
+    // Chromedriver sets a file input from a local path sent as keys, and the browser then
+    // uploads the file in the multipart body as it would for a user.
+    find(&browser, "input[type='file'][name='evidence']")
+        .await
+        .send_keys(evidence_path.to_str().expect("the temporary path is UTF-8"))
+        .await
+        .unwrap();
+    click(&browser, "#complete-form button[type='submit']").await;
+    wait_for(&browser, "p.notice").await;
+    assert_eq!(find(&browser, "#item-state").await.text().await.unwrap(), "Completed");
+    browser
+        .find(Locator::LinkText(EVIDENCE_FILE_NAME))
+        .await
+        .unwrap_or_else(|error| panic!("the completed item does not list the evidence file {EVIDENCE_FILE_NAME}: {error}"));
+
+    browser.goto(&format!("{base_url}/dashboard")).await.unwrap();
+    assert_eq!(row_status(&browser).await, "met");
+}
+
+/// Returns the path of a required program from `variable`, or `default`, and fails with the
+/// install instructions when it does not exist.
+fn tool_path(variable: &str, default: &str) -> PathBuf {
+    let path = std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from);
+    assert!(
+        path.is_file(),
+        "{} does not exist (read from {variable} or its default); {INSTALL_HINT}",
+        path.display()
+    );
+    path
+}
+
+/// A running chromedriver, killed when dropped so that a failing test leaves no process behind.
+struct Chromedriver {
+    child: Child,
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts chromedriver on a free local port and waits until the port accepts connections.
+async fn start_chromedriver(path: &Path) -> (Chromedriver, u16) {
+    // The operating system picks a free port, which is released for chromedriver right away.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(path)
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|error| panic!("failed to start {}: {error}; {INSTALL_HINT}", path.display()));
+    let mut driver = Chromedriver { child };
+
+    let deadline = Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        if let Some(status) = driver.child.try_wait().unwrap() {
+            panic!("chromedriver exited with {status} before listening on port {port}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen on port {port} within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (driver, port)
+}
+
+/// Opens a headless Chromium session with a fresh profile in `profile`.
+async fn connect_browser(driver_port: u16, chromium: &Path, profile: &Path) -> Client {
+    // The switches turn off Chromium's background traffic (component updates, sync, QUIC) and
+    // let it run as root in a container with a small /dev/shm.
+    let arguments = [
+        "--headless".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-quic".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({ "binary": chromium.display().to_string(), "args": arguments }),
+    );
+
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .unwrap_or_else(|error| panic!("failed to open a Chromium session through chromedriver: {error}; {INSTALL_HINT}"))
+}
+
+/// Waits for an element matching `selector`, failing with the page's URL and text when it
+/// does not appear.
+async fn wait_for(browser: &Client, selector: &str) -> Element {
+    match browser.wait().at_most(WAIT).for_element(Locator::Css(selector)).await {
+        Ok(element) => element,
+        Err(error) => {
+            let url = browser.current_url().await.map(|url| url.to_string()).unwrap_or_default();
+            let text = match browser.find(Locator::Css("body")).await {
+                Ok(body) => body.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            panic!("{selector} did not appear within {WAIT:?} ({error}) on {url}, which reads:\n{text}");
+        }
+    }
+}
+
+/// Finds an element on the current page, failing with the selector when it is missing.
+async fn find(browser: &Client, selector: &str) -> Element {
+    browser
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|error| panic!("{selector} is not on the page: {error}"))
+}
+
+/// Replaces the value of the form field `name` by typing `value`, as a user would.
+async fn fill(browser: &Client, name: &str, value: &str) {
+    let field = find(browser, &format!("[name='{name}']")).await;
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn click(browser: &Client, selector: &str) {
+    find(browser, selector).await.click().await.unwrap();
+}
+
+async fn current_path(browser: &Client) -> String {
+    browser.current_url().await.unwrap().path().to_owned()
+}
+
+/// Returns the `data-status` of the restore-test specification's row on the dashboard.
+async fn row_status(browser: &Client) -> String {
+    let row = wait_for(browser, &format!("#status-table tr[data-citation='{RESTORE_CITATION}']")).await;
+    row.attr("data-status")
+        .await
+        .unwrap()
+        .expect("the status row has a data-status attribute")
+}
