@@ -34,11 +34,10 @@ pub struct LedgerEntry {
 impl LedgerEntry {
     /// Returns the canonical bytes the hash covers.
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        // Round-tripping through `Value` sorts every object's keys, because serde_json's map
-        // is ordered unless its `preserve_order` feature is on, which this workspace does not
-        // enable.
         let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
-        serde_json::to_vec(&value).unwrap_or_default()
+        let mut bytes = Vec::new();
+        write_canonical(&value, &mut bytes);
+        bytes
     }
 
     /// Computes this entry's hash given the previous entry's hash.
@@ -48,6 +47,41 @@ impl LedgerEntry {
         hasher.update(b"\n");
         hasher.update(self.canonical_bytes());
         hex::encode(hasher.finalize())
+    }
+}
+
+/// Writes compact JSON with every object's keys in sorted order.
+///
+/// Sorting here, rather than relying on `serde_json::Map` being ordered, keeps hashes stable
+/// when another crate in the build turns on serde_json's `preserve_order` feature, which
+/// feature unification would apply to this crate too.
+fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push(b'{');
+            for (index, key) in keys.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(serde_json::Value::String(key.clone()).to_string().as_bytes());
+                out.push(b':');
+                write_canonical(&map[key], out);
+            }
+            out.push(b'}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push(b'[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(b']');
+        }
+        scalar => out.extend_from_slice(scalar.to_string().as_bytes()),
     }
 }
 
