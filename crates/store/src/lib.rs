@@ -41,7 +41,7 @@ use jiff::Timestamp;
 use safeguard_domain::clock::{Clock, format_instant};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 pub use dialect::Backend;
 pub use error::StoreError;
@@ -134,6 +134,11 @@ impl Store {
         sqlx::any::install_default_drivers();
         let options = AnyConnectOptions::from_str(url.expose()).map_err(StoreError::Connect)?;
         let backend = url.backend();
+
+        // One direct connection first: when the server is down or the database is missing, the
+        // pool would only report a timeout, while this reports the driver's own reason.
+        let probe = sqlx::AnyConnection::connect_with(&options).await.map_err(StoreError::Connect)?;
+        probe.close().await.map_err(StoreError::Connect)?;
 
         let pool_options = match backend {
             Backend::Sqlite => AnyPoolOptions::new().max_connections(4).after_connect(|connection, _| {
