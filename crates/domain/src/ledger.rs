@@ -21,7 +21,7 @@ pub struct LedgerEntry {
     pub recorded_at: String,
     /// The user id that caused it, or `system` for background jobs and setup.
     pub actor: String,
-    /// What happened, such as `designation.signed` or `deletion.refused`.
+    /// The action recorded, such as `designation.signed` or `deletion.refused`.
     pub action: String,
     /// The kind of record it concerns, such as `designation`.
     pub record_kind: String,
@@ -96,7 +96,7 @@ pub struct StoredEntry {
     pub hash: String,
 }
 
-/// Why a chain does not verify.
+/// The first mismatch found in a chain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
     /// An entry's content does not produce its stored hash: the entry was changed.

@@ -1,6 +1,6 @@
 //! The practice profile and first-run setup.
 //!
-//! An installation holds one practice. Until setup completes, the database has no practice and
+//! An installation contains one practice. Until setup completes, the database has no practice and
 //! one unused setup token; completing setup creates the practice, the first workforce member,
 //! the Security Official's account and the default calendar in one transaction, and marks the
 //! token used so the link stops working.
@@ -25,7 +25,7 @@ pub struct Practice {
     pub profile: PracticeProfile,
 }
 
-/// What setup needs besides the practice profile: the first account.
+/// The first account, created by setup together with the practice profile.
 #[derive(Debug, Clone)]
 pub struct FirstAccount {
     /// The Security Official's full name.

@@ -1,6 +1,6 @@
 //! The one place where errors become HTTP responses.
 //!
-//! Refused requests get a page that says what to do; database and file failures get a 500
+//! Refused requests get a page that tells the user what to do; database and file failures get a 500
 //! with no detail, while the full cause chain goes to the log.
 
 use axum::http::StatusCode;
@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use safeguard_domain::values::InvalidValue;
 use safeguard_store::StoreError;
 
-/// Why a request failed.
+/// The failure of a request.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The request needs a signed-in account.

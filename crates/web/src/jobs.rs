@@ -11,7 +11,7 @@ use safeguard_domain::calendar::local_date;
 use crate::AppState;
 use crate::error::error_chain;
 
-/// What one run of a job did.
+/// The result of one run of a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// The job did its work; the number is how many records it created.

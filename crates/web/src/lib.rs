@@ -42,7 +42,7 @@ impl Default for WebConfig {
     }
 }
 
-/// What every handler can reach.
+/// The shared state every handler receives.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// The database.

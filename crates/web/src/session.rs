@@ -1,7 +1,7 @@
 //! Sessions: the cookie, loading the signed-in account for each request, and the extractor
 //! handlers use to require one.
 //!
-//! The session cookie carries a random token; the database holds its hash, the CSRF token,
+//! The session cookie carries a random token; the database stores its hash, the CSRF token,
 //! and the idle and absolute expiry. A browser without a session gets a separate anonymous
 //! CSRF cookie so the sign-in, setup and invitation forms are protected too.
 
@@ -48,7 +48,7 @@ impl CurrentUser {
         self.user.role
     }
 
-    /// Fails with `Forbidden` unless the role holds `permission`.
+    /// Fails with `Forbidden` unless the role has `permission`.
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
         if self.user.role.allows(permission) {
             Ok(())

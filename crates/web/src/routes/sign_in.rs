@@ -150,7 +150,7 @@ pub(crate) async fn setup(
     tracing::info!(user.id = %user_id, "practice set up");
 
     // The calendar's first instances are created now rather than at the job's next run, so
-    // the new Security Official sees this period's work at once.
+    // this period's work is on the new Security Official's dashboard at once.
     crate::jobs::advance_calendar(&state).await?;
 
     start_session(&state, user_id, None).await
