@@ -21,8 +21,6 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use safeguard_store::Backend;
-use safeguard_web::AppState;
-use safeguard_web::jobs::{Outcome, advance_calendar};
 use serde_json::json;
 
 /// The Security Official's full name, which an Addressable decision must be signed with.
@@ -47,7 +45,7 @@ async fn browser_completes_restore_test() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
-    // The sign-in throttle reads the peer address, so the server needs the connect info.
+    // The sign-in throttle counts attempts per peer address, which comes from the connect info.
     let service = app.router.clone().into_make_service_with_connect_info::<SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, service).await });
 
@@ -66,13 +64,7 @@ async fn browser_completes_restore_test() {
     // The steps run in their own task so that the browser session is closed even when one of
     // them panics. The panic is raised again afterwards, so the test still fails with it.
     let setup_path = app.setup_path().await;
-    let flow = tokio::spawn(complete_restore_test(
-        browser.clone(),
-        app.state.clone(),
-        base_url,
-        setup_path,
-        evidence_path,
-    ));
+    let flow = tokio::spawn(complete_restore_test(browser.clone(), base_url, setup_path, evidence_path));
     let outcome = flow.await;
     browser.close().await.expect("closing the browser session failed");
     if let Err(error) = outcome {
@@ -86,7 +78,7 @@ async fn browser_completes_restore_test() {
 
 /// Walks through setup, sign-out, sign-in, an Addressable decision and a calendar completion,
 /// checking the dashboard row of the restore-test specification along the way.
-async fn complete_restore_test(browser: Client, state: AppState, base_url: String, setup_path: String, evidence_path: PathBuf) {
+async fn complete_restore_test(browser: Client, base_url: String, setup_path: String, evidence_path: PathBuf) {
     browser.goto(&format!("{base_url}{setup_path}")).await.unwrap();
     wait_for(&browser, "input[name='practice_name']").await;
     fill(&browser, "practice_name", "Maple Grove Family Medicine").await;
@@ -101,14 +93,6 @@ async fn complete_restore_test(browser: Client, state: AppState, base_url: Strin
     click(&browser, "main form button[type='submit']").await;
     wait_for(&browser, "#status-table").await;
     assert_eq!(current_path(&browser).await, "/dashboard", "setup did not end on the dashboard");
-
-    // Setup seeds the default obligations but creates no calendar items. The server's
-    // background job creates them on its next run, so the test runs the same job now.
-    let created = advance_calendar(&state).await.unwrap();
-    assert!(
-        matches!(created, Outcome::Completed(count) if count > 0),
-        "the calendar job created no items: {created:?}"
-    );
 
     click(&browser, "form[action='/logout'] button[type='submit']").await;
     wait_for(&browser, "form[action='/login']").await;

@@ -194,6 +194,16 @@ async fn forms_require_csrf_and_same_origin() {
     let mut official = app.set_up().await;
 
     let missing = official.post_form("/workforce", &[("name", "Ana Lopez")]).await;
+    let opaque_origin = axum::http::Request::builder()
+        .method("POST")
+        .uri("/workforce")
+        .header(header::HOST, "localhost")
+        .header(header::ORIGIN, "null")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("sg_session={}", official.cookie("sg_session").unwrap()))
+        .body(axum::body::Body::from("name=Ana"))
+        .unwrap();
+    assert_eq!(official.send(opaque_origin).await.status, StatusCode::FORBIDDEN);
     let wrong = official
         .post_form("/workforce", &[("csrf_token", "forged"), ("name", "Ana Lopez")])
         .await;
@@ -228,7 +238,7 @@ async fn security_headers_on_every_page() {
         };
         assert!(header_value("content-security-policy").contains("frame-ancestors 'none'"), "{path}");
         assert_eq!(header_value("x-content-type-options"), "nosniff", "{path}");
-        assert_eq!(header_value("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(header_value("referrer-policy"), "same-origin", "{path}");
         assert_eq!(header_value("cache-control"), "no-store", "{path}");
     }
     app.finish().await;
