@@ -56,7 +56,14 @@ impl Role {
             Role::SecurityOfficial => true,
             Role::Manager => matches!(
                 permission,
-                SignedIn | ViewProgram | ViewWorkforce | EditWorkforce | CompleteObligations | ViewEvidence
+                SignedIn
+                    | ViewProgram
+                    | ViewWorkforce
+                    | EditWorkforce
+                    | CompleteObligations
+                    | ViewEvidence
+                    | ViewSanctions
+                    | RecordSanctions
             ),
             Role::Staff => matches!(permission, SignedIn),
             Role::Auditor => matches!(permission, SignedIn | ViewProgram | ViewWorkforce | ViewEvidence | ViewLedger),
@@ -100,10 +107,16 @@ pub enum Permission {
     ViewEvidence,
     /// Read the evidence ledger.
     ViewLedger,
-    /// Designate the Security Official, sign Addressable decisions, change the calendar.
+    /// Designate the Security Official, sign Addressable decisions, change the calendar and
+    /// the sanction levels.
     ManageProgram,
     /// Invite accounts and change their roles.
     ManageAccounts,
+    /// Read the sanction levels and the sanctions applied to workforce members. The records
+    /// name people and their violations, so auditors and staff do not hold it.
+    ViewSanctions,
+    /// Record a sanction applied to a workforce member.
+    RecordSanctions,
 }
 
 #[cfg(test)]
@@ -134,6 +147,16 @@ mod tests {
         assert!(!Role::Manager.allows(Permission::ManageProgram));
         assert!(!Role::Manager.allows(Permission::ManageAccounts));
         assert!(Role::Manager.allows(Permission::EditWorkforce));
+    }
+
+    #[test]
+    fn sanctions_only_for_security_official_and_manager() {
+        for permission in [Permission::ViewSanctions, Permission::RecordSanctions] {
+            assert!(Role::SecurityOfficial.allows(permission), "{permission:?}");
+            assert!(Role::Manager.allows(permission), "{permission:?}");
+            assert!(!Role::Auditor.allows(permission), "{permission:?}");
+            assert!(!Role::Staff.allows(permission), "{permission:?}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::addressable::OutcomeKind;
 use crate::calendar::{Cadence, InstanceState, instance_state};
 use crate::catalog::{self, Requirement};
-use crate::ids::{InstanceId, ObligationId};
+use crate::ids::{InstanceId, ObligationId, PlanItemId};
 
 /// The status of a standard or specification, ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -25,7 +25,7 @@ pub enum Status {
     DueSoon,
     /// No record exists yet.
     Missing,
-    /// An Addressable specification has no signed decision.
+    /// An Addressable specification has no signed decision, or a risk has no recorded decision.
     DecisionNeeded,
     /// A due date has passed without the record.
     Overdue,
@@ -66,6 +66,14 @@ pub enum Fix {
     Designate,
     /// Add a recurring obligation tied to this citation.
     AddObligation(&'static str),
+    /// Look at an obligation on the calendar, for example one that has not started yet.
+    ReviewObligation(ObligationId),
+    /// Complete and finalize a risk analysis.
+    FinalizeRiskAnalysis,
+    /// Record decisions for the risks of the current risk analysis.
+    DecideRisks,
+    /// Complete this item of the risk management plan.
+    CompletePlanItem(PlanItemId),
 }
 
 /// A missing or stale record and how to make it.
@@ -112,7 +120,27 @@ pub struct ProgramFacts {
     pub addressable_decisions: HashMap<String, OutcomeKind>,
     /// Whether a Security Official designation is in effect.
     pub designation_in_effect: bool,
+    /// The analysis date of the latest finalized risk analysis.
+    pub latest_finalized_risk_analysis: Option<Date>,
+    /// How many risks of the current risk analysis have no decision.
+    pub undecided_risks: usize,
+    /// The open items of the risk management plan.
+    pub open_plan_items: Vec<PlanItemFacts>,
 }
+
+/// An open item of the risk management plan, as the store reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanItemFacts {
+    /// The item.
+    pub id: PlanItemId,
+    /// The safeguard it puts in place.
+    pub safeguard: String,
+    /// The day it must be in place.
+    pub deadline: Date,
+}
+
+/// How many days before its deadline an open plan item counts as due soon.
+pub const PLAN_ITEM_NOTICE_DAYS: i64 = 14;
 
 /// The assessed status of one standard or specification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -224,6 +252,12 @@ fn assess_item(
         }
     }
 
+    match citation {
+        "164.308(a)(1)(ii)(A)" => assess_risk_analysis(facts, today, &mut item),
+        "164.308(a)(1)(ii)(B)" => assess_risk_management(facts, today, &mut item),
+        _ => {}
+    }
+
     let tied: Vec<&ObligationFacts> = facts
         .obligations
         .iter()
@@ -247,6 +281,70 @@ fn assess_item(
     item
 }
 
+/// Assesses the risk analysis: a finalized analysis dated within the last 12 months meets it.
+fn assess_risk_analysis(facts: &ProgramFacts, today: Date, item: &mut ItemStatus) {
+    let year_ago = today.saturating_sub(jiff::Span::new().years(1));
+    match facts.latest_finalized_risk_analysis {
+        Some(dated) if dated > year_ago => {
+            item.evidence.push(format!("The risk analysis dated {dated} is finalized."));
+        }
+        Some(dated) => {
+            item.status = item.status.max(Status::Overdue);
+            item.gaps.push(Gap {
+                message: format!("The latest finalized risk analysis, dated {dated}, is more than 12 months old."),
+                fix: Fix::FinalizeRiskAnalysis,
+            });
+        }
+        None => {
+            item.status = item.status.max(Status::Missing);
+            item.gaps.push(Gap {
+                message: "No finalized risk analysis exists.".into(),
+                fix: Fix::FinalizeRiskAnalysis,
+            });
+        }
+    }
+}
+
+/// Assesses risk management: every risk of the current analysis needs a decision, and every plan
+/// item must be completed by its deadline.
+fn assess_risk_management(facts: &ProgramFacts, today: Date, item: &mut ItemStatus) {
+    if facts.undecided_risks > 0 {
+        item.status = item.status.max(Status::DecisionNeeded);
+        item.gaps.push(Gap {
+            message: format!(
+                "{} risks of the current risk analysis have no decision (mitigate, accept, transfer or avoid).",
+                facts.undecided_risks
+            ),
+            fix: Fix::DecideRisks,
+        });
+    }
+
+    let notice_from = today.saturating_add(jiff::Span::new().days(PLAN_ITEM_NOTICE_DAYS));
+    for plan_item in &facts.open_plan_items {
+        if plan_item.deadline < today {
+            item.status = item.status.max(Status::Overdue);
+            item.gaps.push(Gap {
+                message: format!(
+                    "Risk plan item \"{}\" was due on {} and is overdue.",
+                    plan_item.safeguard, plan_item.deadline
+                ),
+                fix: Fix::CompletePlanItem(plan_item.id),
+            });
+        } else if plan_item.deadline <= notice_from {
+            item.status = item.status.max(Status::DueSoon);
+            item.gaps.push(Gap {
+                message: format!("Risk plan item \"{}\" is due on {}.", plan_item.safeguard, plan_item.deadline),
+                fix: Fix::CompletePlanItem(plan_item.id),
+            });
+        } else {
+            item.evidence.push(format!(
+                "Risk plan item \"{}\" is open, due on {}.",
+                plan_item.safeguard, plan_item.deadline
+            ));
+        }
+    }
+}
+
 /// Assesses one obligation: overdue instances, the current period, and the last completion.
 fn assess_obligation(obligation: &ObligationFacts, today: Date) -> (Status, Vec<Gap>, Vec<String>) {
     let mut status = Status::Met;
@@ -268,8 +366,15 @@ fn assess_obligation(obligation: &ObligationFacts, today: Date) -> (Status, Vec<
         evidence.push(format!("{} last completed on {day}.", obligation.title));
     }
 
+    // An obligation whose first period has not started has no instance and no record yet;
+    // it must not read as met.
     let Some(current) = obligation.instances.last() else {
-        return (status, gaps, evidence);
+        let message = format!("No {} has been recorded yet; its first period has not started.", obligation.title);
+        gaps.push(Gap {
+            message,
+            fix: Fix::ReviewObligation(obligation.id),
+        });
+        return (status.max(Status::Missing), gaps, evidence);
     };
     match instance_state(obligation.cadence, current.due_on, current.completed_on, today) {
         InstanceState::DueSoon => {
@@ -426,6 +531,20 @@ mod tests {
     }
 
     #[test]
+    fn obligation_not_started_is_missing() {
+        let facts = ProgramFacts {
+            obligations: vec![obligation("164.308(a)(7)(ii)(A)", Cadence::Annual, &[])],
+            ..ProgramFacts::default()
+        };
+
+        let statuses = assess(&facts, date(2026, 12, 4));
+        let item = find(&statuses, "164.308(a)(7)(ii)(A)");
+
+        assert_eq!(item.status, Status::Missing);
+        assert!(matches!(item.gaps[0].fix, Fix::ReviewObligation(_)));
+    }
+
+    #[test]
     fn not_reasonable_decision_meets_addressable() {
         let facts = ProgramFacts {
             addressable_decisions: HashMap::from([("164.308(a)(3)(ii)(B)".to_owned(), OutcomeKind::NotReasonable)]),
@@ -464,5 +583,66 @@ mod tests {
 
         assert_eq!(find(&without, "164.308(a)(2)").gaps[0].fix, Fix::Designate);
         assert_eq!(find(&with, "164.308(a)(2)").status, Status::Met);
+    }
+
+    #[test]
+    fn risk_analysis_needs_recent_finalized_version() {
+        let today = date(2026, 12, 4);
+        let status_with = |dated: Option<Date>| {
+            let facts = ProgramFacts {
+                latest_finalized_risk_analysis: dated,
+                ..ProgramFacts::default()
+            };
+            find(&assess(&facts, today), "164.308(a)(1)(ii)(A)").clone()
+        };
+
+        let none = status_with(None);
+        let recent = status_with(Some(date(2026, 3, 1)));
+        let stale = status_with(Some(date(2025, 12, 1)));
+
+        assert_eq!(none.status, Status::Missing);
+        assert_eq!(none.gaps[0].fix, Fix::FinalizeRiskAnalysis);
+        assert_eq!(recent.status, Status::Met);
+        assert!(recent.gaps.is_empty());
+        assert_eq!(stale.status, Status::Overdue);
+    }
+
+    #[test]
+    fn undecided_risks_need_decision() {
+        let facts = ProgramFacts {
+            undecided_risks: 3,
+            ..ProgramFacts::default()
+        };
+
+        let statuses = assess(&facts, date(2026, 12, 4));
+        let item = find(&statuses, "164.308(a)(1)(ii)(B)");
+
+        assert_eq!(item.status, Status::DecisionNeeded);
+        assert_eq!(item.gaps[0].fix, Fix::DecideRisks);
+    }
+
+    #[test]
+    fn plan_items_overdue_due_soon_and_open() {
+        let item_due = |deadline: Date| PlanItemFacts {
+            id: PlanItemId::new(),
+            safeguard: "Turn on MFA".into(),
+            deadline,
+        };
+        let overdue = item_due(date(2026, 12, 1));
+        let soon = item_due(date(2026, 12, 10));
+        let later = item_due(date(2027, 3, 1));
+        let facts = ProgramFacts {
+            open_plan_items: vec![overdue.clone(), soon.clone(), later],
+            ..ProgramFacts::default()
+        };
+
+        let statuses = assess(&facts, date(2026, 12, 4));
+        let item = find(&statuses, "164.308(a)(1)(ii)(B)");
+
+        assert_eq!(item.status, Status::Overdue);
+        assert_eq!(item.gaps.len(), 2);
+        assert_eq!(item.gaps[0].fix, Fix::CompletePlanItem(overdue.id));
+        assert_eq!(item.gaps[1].fix, Fix::CompletePlanItem(soon.id));
+        assert_eq!(item.evidence.len(), 1);
     }
 }

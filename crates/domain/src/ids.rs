@@ -92,6 +92,35 @@ id_type!(
     /// Identifies an invitation to create an account.
     InvitationId
 );
+id_type!(
+    /// Identifies an asset of the ePHI inventory.
+    AssetId
+);
+id_type!(
+    /// Identifies a flow of ePHI between inventory assets or to an outside party.
+    DataFlowId
+);
+id_type!(
+    /// Identifies a sanction level of the practice's progressive-discipline scale.
+    SanctionLevelId
+);
+id_type!(
+    /// Identifies the record of a sanction applied to a workforce member.
+    SanctionId
+);
+
+id_type!(
+    /// Identifies one version of the practice's risk analysis.
+    RiskAnalysisId
+);
+id_type!(
+    /// Identifies one rated asset-and-threat entry of a risk analysis.
+    RiskEntryId
+);
+id_type!(
+    /// Identifies an item of the risk management plan.
+    PlanItemId
+);
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,8 @@ use safeguard_domain::clock::FixedClock;
 use safeguard_domain::designation::{DesignationInput, STANDARD_DUTIES};
 use safeguard_domain::ids::{PersonId, UserId};
 use safeguard_domain::practice::{OfficeHours, PatientStates, PracticeProfile, PracticeTimeZone};
+use safeguard_domain::review_schedule::ReviewScheduleInput;
+use safeguard_domain::sanctions::SanctionInput;
 use safeguard_domain::values::{EmailAddress, InvalidValue, Line, Text};
 use safeguard_domain::workforce::{PersonInput, RosterRow, SystemAccountInput};
 use safeguard_store::evidence::{EvidenceFiles, StoredFile};
@@ -559,8 +561,13 @@ enum Step {
     Accept(usize),
     SignDesignation,
     SignDecision(&'static Decision),
+    /// A written warning to the medical assistant, weeks before she left.
+    SanctionAssistant,
     TerminateAssistant,
     RemoveDepartedMailbox,
+    /// The Security Official puts the EHR access log and the Windows sign-ins on the
+    /// activity-review schedule, starting with the current month.
+    ScheduleActivityReviews,
     HireReceptionist,
     Complete(Box<PlannedCompletion>),
     /// Only advances the calendar, as the nightly job does on the first of each month.
@@ -679,7 +686,12 @@ async fn plan_history(store: &Store, timeline: &Timeline, official: &str) -> Res
     }
 
     let departure = departure_day(timeline);
+    steps.push((timeline.at(timeline.day(HISTORY_MONTHS - 4, 14), 15, 10)?, Step::SanctionAssistant));
     steps.push((timeline.at(departure, 16, 30)?, Step::TerminateAssistant));
+    steps.push((
+        timeline.at(timeline.day(HISTORY_MONTHS - 1, 20), 10, 0)?,
+        Step::ScheduleActivityReviews,
+    ));
     steps.push((
         timeline.at(previous_workday(add_days(hire_day(timeline), -2)), 11, 0)?,
         Step::HireReceptionist,
@@ -811,6 +823,36 @@ async fn run_step(
             )
             .map_err(|errors| rejected("Addressable decision", &errors))?;
             store.sign_addressable_decision(official, decision.citation, &input).await?;
+        }
+        Step::SanctionAssistant => {
+            let levels = store.sanction_levels().await?;
+            let written = levels
+                .iter()
+                .find(|level| level.name == "Written warning")
+                .ok_or(StoreError::NotFound { kind: "sanction level" })?;
+            let input = SanctionInput::parse(
+                &departed.to_string(),
+                "Left her EHR session signed in on an exam-room workstation over lunch; a colleague documented a visit under her name.",
+                "Workstation use policy: lock or sign out before leaving a workstation",
+                &written.id.to_string(),
+                &today.to_string(),
+                &format!("{official_name}, Security Official, with {OWNER}"),
+                today,
+            )
+            .map_err(|errors| rejected("sanction", &errors))?;
+            store.record_sanction(users.manager_or_official(), &input).await?;
+        }
+        Step::ScheduleActivityReviews => {
+            let starts = timeline.today.first_of_month().to_string();
+            let reviews = [
+                ("EHR access log", "monthly", users.manager_or_official()),
+                ("Windows sign-ins", "quarterly", official),
+            ];
+            for (system, cadence, reviewer) in reviews {
+                let input = ReviewScheduleInput::parse(system, "", cadence, &starts)
+                    .map_err(|errors| rejected("activity-review schedule", &errors))?;
+                store.schedule_activity_review(official, &input, reviewer).await?;
+            }
         }
         Step::TerminateAssistant => {
             let person = store.person(departed).await?;
@@ -1246,6 +1288,19 @@ mod tests {
         let terminated: Vec<_> = people.iter().filter(|person| person.status == PersonStatus::Terminated).collect();
         assert_eq!(terminated.len(), 1);
         assert!(terminated[0].end_date.is_some());
+        let sanctions = store.sanctions().await.unwrap();
+        assert_eq!(sanctions.len(), 1);
+        assert_eq!(
+            sanctions[0].person_id, terminated[0].id,
+            "the sanction concerns the person who left"
+        );
+        assert!(sanctions[0].applied_on < terminated[0].end_date.unwrap());
+        let schedule = store.review_schedule().await.unwrap();
+        let systems: Vec<_> = schedule
+            .iter()
+            .filter_map(|obligation| obligation.reviewed_system.as_deref())
+            .collect();
+        assert_eq!(systems, ["EHR access log", "Windows sign-ins"]);
         assert_eq!(store.users().await.unwrap().len(), 4);
         assert!(store.current_designation().await.unwrap().is_some());
 
@@ -1301,6 +1356,8 @@ mod tests {
             let (store, _folder) = seeded(now).await;
 
             assert_eq!(store.people().await.unwrap().len(), 12, "{now}");
+            assert_eq!(store.sanctions().await.unwrap().len(), 1, "{now}");
+            assert_eq!(store.review_schedule().await.unwrap().len(), 2, "{now}");
             assert!(verify_chain(store.ledger_entries().await.unwrap()).is_ok(), "{now}");
 
             store.close().await;

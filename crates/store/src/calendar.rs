@@ -41,6 +41,8 @@ pub struct Obligation {
     pub owner_name: Option<String>,
     /// Whether it still recurs.
     pub active: bool,
+    /// For an activity review: the system whose logs it covers.
+    pub reviewed_system: Option<String>,
 }
 
 /// One dated instance of an obligation, with what its obligation says about it.
@@ -85,7 +87,7 @@ pub struct AttachedEvidence {
     pub media_type: String,
 }
 
-const OBLIGATION_COLUMNS: &str = "o.id AS obligation_id, o.title, o.description, o.citation, o.cadence, o.completion_kind, o.anchor_date, o.owner_user_id, o.active, owner.display_name AS owner_name";
+const OBLIGATION_COLUMNS: &str = "o.id AS obligation_id, o.title, o.description, o.citation, o.cadence, o.completion_kind, o.anchor_date, o.owner_user_id, o.active, o.reviewed_system, owner.display_name AS owner_name";
 const INSTANCE_COLUMNS: &str = "i.id, i.starts_on, i.due_on, i.completed_at, i.completed_on, i.notes, i.meeting_date, i.attendees, i.decisions, completer.display_name AS completed_by_name";
 const INSTANCE_JOINS: &str = "FROM obligation_instances i JOIN obligations o ON o.id = i.obligation_id LEFT JOIN users owner ON owner.id = o.owner_user_id LEFT JOIN users completer ON completer.id = i.completed_by";
 
@@ -101,7 +103,55 @@ fn obligation_from_row(row: &sqlx::any::AnyRow) -> Result<Obligation, StoreError
         owner: rows::optional_parsed(row, "owner_user_id")?,
         owner_name: rows::optional_text(row, "owner_name")?,
         active: rows::integer(row, "active")? != 0,
+        reviewed_system: rows::optional_text(row, "reviewed_system")?,
     })
+}
+
+/// Inserts an obligation and its ledger entry inside the caller's transaction.
+/// `reviewed_system` names the system of an activity-review obligation and is `None` for all
+/// others.
+pub(crate) async fn insert_obligation(
+    connection: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    now: &str,
+    actor: UserId,
+    input: &ObligationInput,
+    owner: UserId,
+    reviewed_system: Option<&str>,
+) -> Result<ObligationId, StoreError> {
+    let id = ObligationId::new();
+
+    sqlx::query("INSERT INTO obligations (id, title, description, citation, cadence, completion_kind, anchor_date, owner_user_id, active, created_at, reviewed_system) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10)")
+        .bind(id.to_string())
+        .bind(input.title.as_str())
+        .bind(input.description.as_ref().map(|text| text.as_str()).unwrap_or_default())
+        .bind(input.citation)
+        .bind(input.cadence.code())
+        .bind(input.completion.code())
+        .bind(input.anchor.to_string())
+        .bind(owner.to_string())
+        .bind(now)
+        .bind(reviewed_system.map(str::to_owned))
+        .execute(&mut *connection)
+        .await?;
+    let mut payload = json!({"title": input.title.as_str(), "citation": input.citation, "cadence": input.cadence.code(), "anchor": input.anchor.to_string(), "owner": owner.to_string()});
+    if let Some(system) = reviewed_system {
+        payload["reviewed_system"] = json!(system);
+    }
+    append(
+        connection,
+        backend,
+        now,
+        &Actor::User(actor),
+        Change {
+            action: "obligation.created",
+            record_kind: "obligation",
+            record_id: id.to_string(),
+            payload,
+        },
+    )
+    .await?;
+    Ok(id)
 }
 
 fn instance_from_row(row: &sqlx::any::AnyRow) -> Result<Instance, StoreError> {
@@ -136,34 +186,8 @@ impl Store {
     pub async fn create_obligation(&self, actor: UserId, input: &ObligationInput, owner: UserId) -> Result<ObligationId, StoreError> {
         let mut transaction = self.begin_write().await?;
         let now = self.now_text();
-        let id = ObligationId::new();
 
-        sqlx::query("INSERT INTO obligations (id, title, description, citation, cadence, completion_kind, anchor_date, owner_user_id, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)")
-            .bind(id.to_string())
-            .bind(input.title.as_str())
-            .bind(input.description.as_ref().map(|text| text.as_str()).unwrap_or_default())
-            .bind(input.citation)
-            .bind(input.cadence.code())
-            .bind(input.completion.code())
-            .bind(input.anchor.to_string())
-            .bind(owner.to_string())
-            .bind(&now)
-            .execute(&mut *transaction)
-            .await?;
-        let payload = json!({"title": input.title.as_str(), "citation": input.citation, "cadence": input.cadence.code(), "anchor": input.anchor.to_string(), "owner": owner.to_string()});
-        append(
-            &mut transaction,
-            self.backend,
-            &now,
-            &Actor::User(actor),
-            Change {
-                action: "obligation.created",
-                record_kind: "obligation",
-                record_id: id.to_string(),
-                payload,
-            },
-        )
-        .await?;
+        let id = insert_obligation(&mut transaction, self.backend, &now, actor, input, owner, None).await?;
 
         transaction.commit().await?;
         Ok(id)
@@ -446,9 +470,13 @@ impl Store {
                 .await?;
         let decisions = self.latest_addressable_decisions().await?;
         let designation = self.current_designation().await?;
+        let (latest_finalized_risk_analysis, undecided_risks, open_plan_items) = self.risk_facts().await?;
 
         let mut facts = ProgramFacts {
             designation_in_effect: designation.is_some(),
+            latest_finalized_risk_analysis,
+            undecided_risks,
+            open_plan_items,
             ..ProgramFacts::default()
         };
         for obligation in obligations {

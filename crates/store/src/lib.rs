@@ -25,10 +25,14 @@ pub mod calendar;
 mod dialect;
 pub mod error;
 pub mod evidence;
+pub mod inventory;
 pub mod ledger;
 pub mod practice;
 pub mod program;
+pub mod review_schedule;
+pub mod risk;
 mod rows;
+pub mod sanctions;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod workforce;

@@ -444,3 +444,745 @@ fn migrations_exist_for_both_databases() {
 
     assert_eq!(names("sqlite"), names("postgres"));
 }
+
+on_both!(
+    sanction_levels_start_with_defaults_and_change,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        use safeguard_domain::sanctions::SanctionLevelInput;
+
+        let official = set_up(&store).await;
+        let names: Vec<String> = store.sanction_levels().await.unwrap().into_iter().map(|level| level.name).collect();
+        assert_eq!(
+            names,
+            [
+                "Verbal warning",
+                "Written warning",
+                "Retraining",
+                "Suspension of access",
+                "Termination"
+            ]
+        );
+
+        let final_warning = SanctionLevelInput::parse("Final written warning", "Last warning before suspension", "3").unwrap();
+        let added = store.create_sanction_level(official, &final_warning).await.unwrap();
+        let duplicate = SanctionLevelInput::parse("verbal WARNING", "", "1").unwrap();
+        let refused = store.create_sanction_level(official, &duplicate).await.unwrap_err();
+        assert!(matches!(refused, StoreError::Conflict(_)), "{refused:?}");
+
+        let duplicate_free = || SanctionLevelInput::parse("Counselling", "", "2").unwrap();
+        let verbal = store.sanction_levels().await.unwrap()[0].id;
+        let renamed = SanctionLevelInput::parse("Documented verbal warning", "", "1").unwrap();
+        store.update_sanction_level(official, verbal, &renamed, false).await.unwrap();
+        let same_name = store.update_sanction_level(official, added, &renamed, true).await.unwrap_err();
+        assert!(matches!(same_name, StoreError::Conflict(_)), "{same_name:?}");
+        let missing = store
+            .update_sanction_level(official, safeguard_domain::ids::SanctionLevelId::new(), &duplicate_free(), true)
+            .await
+            .unwrap_err();
+        assert!(matches!(missing, StoreError::NotFound { .. }), "{missing:?}");
+
+        let levels = store.sanction_levels().await.unwrap();
+        assert_eq!(levels.len(), 6);
+        assert_eq!(levels[1].name, "Final written warning", "ordered by severity, then name");
+        let last = levels.last().unwrap();
+        assert_eq!(last.name, "Documented verbal warning", "retired levels come last");
+        assert!(!last.active);
+
+        let actions: Vec<String> = store
+            .ledger_entries()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|stored| stored.entry.action)
+            .collect();
+        assert!(actions.contains(&"sanction_level.created".to_owned()));
+        assert!(actions.contains(&"sanction_level.updated".to_owned()));
+    }
+);
+
+on_both!(
+    sanctions_are_recorded_once_with_digest,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        use safeguard_domain::sanctions::{SanctionInput, SanctionLevelInput};
+
+        let official = set_up(&store).await;
+        let person = store
+            .create_person(official, &roster_row("Ana Lopez", &[("EHR", "alopez")]))
+            .await
+            .unwrap();
+        let levels = store.sanction_levels().await.unwrap();
+        let written = levels.iter().find(|level| level.name == "Written warning").unwrap().clone();
+        let input = |level: &str, person: &str| {
+            SanctionInput::parse(
+                person,
+                "Looked up a neighbour's chart without a work reason",
+                "Minimum necessary access policy",
+                level,
+                "2026-12-03",
+                "Dana Reyes, Security Official",
+                date(2026, 12, 4),
+            )
+            .unwrap()
+        };
+
+        let id = store
+            .record_sanction(official, &input(&written.id.to_string(), &person.to_string()))
+            .await
+            .unwrap();
+
+        // Renaming the level later does not change the record.
+        let renamed = SanctionLevelInput::parse("Formal written warning", "", "2").unwrap();
+        store.update_sanction_level(official, written.id, &renamed, false).await.unwrap();
+        let records = store.sanctions().await.unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].id, id);
+        assert_eq!(records[0].person_name, "Ana Lopez");
+        assert_eq!(records[0].level_name, "Written warning");
+        assert_eq!(records[0].applied_on, date(2026, 12, 3));
+        assert_eq!(records[0].recorded_by_name, "Dana Reyes");
+
+        let retired = store
+            .record_sanction(official, &input(&written.id.to_string(), &person.to_string()))
+            .await
+            .unwrap_err();
+        assert!(matches!(retired, StoreError::Conflict(_)), "{retired:?}");
+        let unknown_person = store
+            .record_sanction(
+                official,
+                &input(&levels[0].id.to_string(), &safeguard_domain::ids::PersonId::new().to_string()),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(unknown_person, StoreError::NotFound { kind: "person" }),
+            "{unknown_person:?}"
+        );
+        assert_eq!(store.sanctions().await.unwrap().len(), 1, "refused records write nothing");
+
+        // The ledger proves the record without showing its content to auditors.
+        let entries = store.ledger_entries().await.unwrap();
+        let recorded = entries.iter().find(|stored| stored.entry.action == "sanction.recorded").unwrap();
+        assert_eq!(recorded.entry.record_id, id.to_string());
+        let payload = recorded.entry.payload.to_string();
+        assert!(payload.contains("content_sha256"));
+        assert!(!payload.contains("Ana Lopez"));
+        assert!(!payload.contains("neighbour"));
+        let count = entries.len() as u64;
+        assert_eq!(verify_chain(entries), Ok(count));
+    }
+);
+
+on_both!(
+    review_schedule_entries_are_obligations,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        use safeguard_domain::review_schedule::{ACTIVITY_REVIEW_CITATION, ReviewScheduleInput};
+
+        let official = set_up(&store).await;
+        let input = ReviewScheduleInput::parse("EHR access log", "", "monthly", "2026-12-01").unwrap();
+
+        store.schedule_activity_review(official, &input, official).await.unwrap();
+        let unknown_owner = store.schedule_activity_review(official, &input, UserId::new()).await.unwrap_err();
+        assert!(matches!(unknown_owner, StoreError::NotFound { .. }), "{unknown_owner:?}");
+
+        let schedule = store.review_schedule().await.unwrap();
+        assert_eq!(schedule.len(), 1);
+        assert_eq!(schedule[0].reviewed_system.as_deref(), Some("EHR access log"));
+        assert_eq!(schedule[0].citation, ACTIVITY_REVIEW_CITATION);
+        assert_eq!(schedule[0].owner, Some(official));
+        let obligations = store.obligations().await.unwrap();
+        assert_eq!(obligations.len(), 10);
+        assert_eq!(
+            obligations.iter().filter(|obligation| obligation.reviewed_system.is_none()).count(),
+            9,
+            "default obligations name no reviewed system"
+        );
+
+        store.advance_calendar(date(2026, 12, 4)).await.unwrap();
+        let facts = store.program_facts().await.unwrap();
+        let review = facts
+            .obligations
+            .iter()
+            .find(|obligation| obligation.citation == ACTIVITY_REVIEW_CITATION)
+            .unwrap();
+        assert_eq!(review.instances.len(), 1);
+        assert_eq!(review.instances[0].due_on, date(2026, 12, 31));
+        let entries = store.ledger_entries().await.unwrap();
+        let created = entries.iter().rfind(|stored| stored.entry.action == "obligation.created").unwrap();
+        assert_eq!(created.entry.payload["reviewed_system"], "EHR access log");
+    }
+);
+
+mod inventory_store {
+    use safeguard_domain::ids::AssetId;
+    use safeguard_domain::inventory::csv::parse_asset_csv;
+    use safeguard_domain::inventory::{AssetFields, AssetInput, DataFlowInput, RetirementInput};
+
+    use super::*;
+
+    fn asset(name: &str, kind: &str) -> AssetInput {
+        AssetInput::parse(&AssetFields {
+            name: name.into(),
+            kind: kind.into(),
+            owner: "Dana Reyes".into(),
+            location: "Front desk".into(),
+            ephi: "Schedules and charts".into(),
+            ephi_handling: "store;process".into(),
+            record_count: "4000".into(),
+            encryption_at_rest: "yes".into(),
+            encryption_in_transit: "yes".into(),
+            sign_in: "password".into(),
+            backup: "yes".into(),
+            criticality: "high".into(),
+            vendor: String::new(),
+        })
+        .unwrap()
+    }
+
+    fn flow(from: AssetId, to: &str) -> DataFlowInput<AssetId> {
+        DataFlowInput::parse(&from.to_string(), "", "", to, "Claims", "SFTP", "yes").unwrap()
+    }
+
+    on_both!(inventory_asset_lifecycle, |store: Store, _clock: FixedClock, _folder| async move {
+        let official = set_up(&store).await;
+        let today = date(2026, 12, 4);
+
+        let (ehr, first) = store.create_asset(official, &asset("EHR", "ehr"), today).await.unwrap();
+        assert!(first.opened);
+        assert_eq!(first.due_on, date(2027, 1, 3));
+        let (laptop, second) = store.create_asset(official, &asset("Laptop 1", "laptop"), today).await.unwrap();
+        assert!(!second.opened, "an open update covers later assets too");
+        assert_eq!(second.instance, first.instance);
+
+        let item = store.instance(first.instance).await.unwrap();
+        assert_eq!(item.obligation.citation, "164.308(a)(1)(ii)(A)");
+        assert!(!item.obligation.active, "the update obligation never recurs");
+        assert_eq!(item.starts_on, today);
+        store.advance_calendar(date(2027, 6, 1)).await.unwrap();
+        let updates = store
+            .instances(true)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|instance| instance.obligation.id == item.obligation.id)
+            .count();
+        assert_eq!(updates, 1, "the calendar job adds no periods to the update obligation");
+
+        let duplicate = store.create_asset(official, &asset("ehr", "ehr"), today).await.unwrap_err();
+        assert!(matches!(duplicate, StoreError::Conflict(_)), "{duplicate:?}");
+        let renamed = store.update_asset(official, laptop, &asset("Ehr", "laptop")).await.unwrap_err();
+        assert!(matches!(renamed, StoreError::Conflict(_)), "{renamed:?}");
+        store.update_asset(official, laptop, &asset("Laptop 2", "laptop")).await.unwrap();
+        assert_eq!(store.asset(laptop).await.unwrap().details.name.as_str(), "Laptop 2");
+
+        let flow_id = store.create_data_flow(official, &flow(laptop, "Billing service")).await.unwrap();
+        let retirement = RetirementInput::parse("2026-12-03", "Stolen; reported as an incident", today).unwrap();
+        store.retire_asset(official, laptop, &retirement).await.unwrap();
+
+        let retired = store.asset(laptop).await.unwrap();
+        assert!(!retired.in_service());
+        assert_eq!(retired.retired_on, Some(date(2026, 12, 3)));
+        assert_eq!(retired.retired_reason.as_deref(), Some("Stolen; reported as an incident"));
+        let flows = store.data_flows().await.unwrap();
+        assert_eq!(flows[0].id, flow_id);
+        assert_eq!(flows[0].ended_on, Some(date(2026, 12, 3)), "retiring ends the asset's flows");
+        assert!(matches!(
+            store.update_asset(official, laptop, &asset("Laptop 2", "laptop")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            store.retire_asset(official, laptop, &retirement).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            store.create_data_flow(official, &flow(laptop, "Lab")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let all = store.assets().await.unwrap();
+        assert_eq!(
+            all.iter().map(|asset| asset.id).collect::<Vec<_>>(),
+            [ehr, laptop],
+            "retired assets are kept, last"
+        );
+
+        let entries = store.ledger_entries().await.unwrap();
+        let actions: Vec<&str> = entries.iter().map(|stored| stored.entry.action.as_str()).collect();
+        for action in [
+            "asset.created",
+            "calendar_item.opened",
+            "asset.updated",
+            "data_flow.created",
+            "asset.retired",
+        ] {
+            assert!(actions.contains(&action), "{action} missing from the ledger");
+        }
+        assert!(verify_chain(entries).is_ok());
+    });
+
+    on_both!(
+        inventory_update_reopens_after_completion,
+        |store: Store, _clock: FixedClock, _folder| async move {
+            let official = set_up(&store).await;
+            let today = date(2026, 12, 4);
+            let (_, first) = store.create_asset(official, &asset("EHR", "ehr"), today).await.unwrap();
+            let completion = CompletionInput::parse(CompletionKind::Standard, "Assessed the EHR", "", "", "", false, today).unwrap();
+            store
+                .complete_instance(official, first.instance, today, &completion, &[])
+                .await
+                .unwrap();
+
+            let (_, second) = store
+                .create_asset(official, &asset("Fax", "efax"), date(2026, 12, 10))
+                .await
+                .unwrap();
+
+            assert!(second.opened);
+            assert_ne!(second.instance, first.instance);
+            assert_eq!(second.due_on, date(2027, 1, 9));
+        }
+    );
+
+    on_both!(inventory_flows_and_ending, |store: Store, _clock: FixedClock, _folder| async move {
+        let official = set_up(&store).await;
+        let today = date(2026, 12, 4);
+        let (ehr, _) = store.create_asset(official, &asset("EHR", "ehr"), today).await.unwrap();
+        let (pc, _) = store
+            .create_asset(official, &asset("Front desk PC", "workstation"), today)
+            .await
+            .unwrap();
+
+        let inside = DataFlowInput::parse(&pc.to_string(), "", &ehr.to_string(), "", "Visit notes", "HTTPS", "no").unwrap();
+        let inside = store.create_data_flow(official, &inside).await.unwrap();
+        store.create_data_flow(official, &flow(ehr, "Clearinghouse")).await.unwrap();
+        let unknown = DataFlowInput::parse(&AssetId::new().to_string(), "", "", "Lab", "Orders", "HL7", "yes").unwrap();
+        assert!(matches!(
+            store.create_data_flow(official, &unknown).await,
+            Err(StoreError::NotFound { .. })
+        ));
+
+        let flows = store.data_flows().await.unwrap();
+        assert_eq!(flows.len(), 2);
+        let outside = flows.iter().find(|flow| flow.to.asset.is_none()).unwrap();
+        assert_eq!(outside.from.name, "EHR");
+        assert_eq!(outside.to.name, "Clearinghouse");
+        let internal = flows.iter().find(|flow| flow.id == inside).unwrap();
+        assert_eq!(internal.from.asset, Some(pc));
+        assert_eq!(internal.to.name, "EHR");
+
+        store.end_data_flow(official, inside, today).await.unwrap();
+        assert!(matches!(
+            store.end_data_flow(official, inside, today).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let flows = store.data_flows().await.unwrap();
+        assert_eq!(flows.last().unwrap().ended_on, Some(today), "ended flows are kept, last");
+    });
+
+    const HEADER: &str = "name,kind,owner,location,ephi,ephi_handling,record_count,encryption_at_rest,encryption_in_transit,sign_in,backup,criticality,vendor,retired_on,retired_reason\n";
+
+    on_both!(
+        inventory_import_applies_all_or_nothing,
+        |store: Store, _clock: FixedClock, _folder| async move {
+            let official = set_up(&store).await;
+            let today = date(2026, 12, 4);
+            let (pc, _) = store
+                .create_asset(official, &asset("Front desk PC", "workstation"), today)
+                .await
+                .unwrap();
+            let text = format!(
+                "{HEADER}EHR,ehr,Dana,Cloud,Charts,store;process;transmit,12000,yes,yes,mfa,not_applicable,high,,,\n\
+                 Front desk PC,workstation,Dana,Front desk,Schedules and charts,store;process,4000,yes,yes,password,yes,high,,2026-12-01,Replaced\n\
+                 Old server,server,Dana,Closet,Charts,store,,no,no,password,no,medium,,2025-06-30,Wiped by vendor\n"
+            );
+            let rows = parse_asset_csv(text.as_bytes(), today).unwrap();
+
+            let summary = store.import_assets(official, &rows, today).await.unwrap();
+            assert_eq!((summary.added, summary.updated, summary.retired, summary.unchanged), (2, 0, 1, 0));
+            assert!(summary.risk_update.is_some());
+            assert!(!store.asset(pc).await.unwrap().in_service());
+
+            let again = store.import_assets(official, &rows, today).await.unwrap();
+            assert_eq!((again.added, again.updated, again.retired, again.unchanged), (0, 0, 0, 3));
+            assert_eq!(again.risk_update, None);
+
+            let changed = format!("{HEADER}EHR,ehr,Dana,Cloud,Charts,store;process;transmit,15000,yes,yes,mfa,not_applicable,high,,,\n");
+            let changed = store
+                .import_assets(official, &parse_asset_csv(changed.as_bytes(), today).unwrap(), today)
+                .await
+                .unwrap();
+            assert_eq!(changed.updated, 1);
+
+            // Two rows with one name pass only when each is checked alone; the store refuses the
+            // second and none of the file is kept.
+            let before = store.ledger_entries().await.unwrap().len();
+            let clash = [
+                rows[0].clone(),
+                safeguard_domain::inventory::csv::AssetCsvRow {
+                    asset: asset("Fax", "efax"),
+                    retired: None,
+                },
+                safeguard_domain::inventory::csv::AssetCsvRow {
+                    asset: asset("FAX", "efax"),
+                    retired: None,
+                },
+            ];
+            let refused = store.import_assets(official, &clash, today).await.unwrap_err();
+            assert!(matches!(refused, StoreError::Conflict(_)), "{refused:?}");
+            assert!(
+                store
+                    .assets()
+                    .await
+                    .unwrap()
+                    .iter()
+                    .all(|asset| asset.details.name.as_str() != "Fax")
+            );
+            assert_eq!(store.ledger_entries().await.unwrap().len(), before);
+        }
+    );
+}
+
+fn risk_analysis_input(title: &str) -> safeguard_domain::risk::AnalysisInput {
+    safeguard_domain::risk::AnalysisInput::parse(
+        title,
+        "2026-12-04",
+        "Every system, device and vendor that holds or moves ePHI",
+        safeguard_domain::risk::DEFAULT_METHOD,
+        "Dana Reyes (Security Official); Dr. Sam Okafor (owner physician)",
+    )
+    .unwrap()
+}
+
+fn risk_entry_input(asset: &str, threat: &str, likelihood: &str, impact: &str) -> safeguard_domain::risk::EntryInput {
+    safeguard_domain::risk::EntryInput::parse(
+        asset,
+        threat,
+        "No offline backup",
+        "Antivirus on every workstation",
+        likelihood,
+        impact,
+    )
+    .unwrap()
+}
+
+fn risk_decision(treatment: &str) -> safeguard_domain::risk::DecisionInput {
+    safeguard_domain::risk::DecisionInput::parse(
+        safeguard_domain::risk::DecisionForm {
+            treatment,
+            decided_on: "2026-12-04",
+            residual_level: "low",
+            rationale: "Replacing the device costs more than the risk it carries",
+            official_signature: "Dana Reyes",
+            leadership_name: "Dr. Sam Okafor",
+            leadership_title: "Owner physician",
+            leadership_signature: "Dr. Sam Okafor",
+        },
+        "Dana Reyes",
+    )
+    .unwrap()
+}
+
+on_both!(
+    risk_entries_compute_level_and_refuse_duplicates,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        use safeguard_domain::risk::Level;
+
+        let user = set_up(&store).await;
+        let analysis = store
+            .start_risk_analysis(user, &risk_analysis_input("Risk analysis 2026"))
+            .await
+            .unwrap();
+
+        let entry = store
+            .add_risk_entry(user, analysis, None, &risk_entry_input("EHR", "ransomware", "high", "very_high"))
+            .await
+            .unwrap();
+        let duplicate = store
+            .add_risk_entry(user, analysis, None, &risk_entry_input("ehr", "ransomware", "low", "low"))
+            .await;
+
+        let stored = store.risk_entry(entry).await.unwrap();
+        assert_eq!(stored.level, Level::VeryHigh);
+        assert_eq!(stored.threat_name, "Ransomware");
+        assert!(stored.decision.is_none());
+        assert!(matches!(duplicate, Err(StoreError::Conflict(_))));
+        assert_eq!(store.risk_entries(analysis).await.unwrap().len(), 1);
+        assert_eq!(store.risk_analyses().await.unwrap()[0].version, 1);
+    }
+);
+
+on_both!(
+    risk_rating_change_clears_decision,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        let user = set_up(&store).await;
+        let analysis = store
+            .start_risk_analysis(user, &risk_analysis_input("Risk analysis 2026"))
+            .await
+            .unwrap();
+        let entry = store
+            .add_risk_entry(
+                user,
+                analysis,
+                None,
+                &risk_entry_input("Front-desk laptop", "equipment-loss-theft", "moderate", "high"),
+            )
+            .await
+            .unwrap();
+        store.decide_risk(user, entry, &risk_decision("accept")).await.unwrap();
+
+        let decided = store.risk_entry(entry).await.unwrap().decision.unwrap();
+        assert_eq!(decided.treatment, safeguard_domain::risk::Treatment::Accept);
+        assert_eq!(decided.decided_by_name, "Dana Reyes");
+        assert_eq!(decided.leadership.unwrap().0, "Dr. Sam Okafor");
+
+        store
+            .rate_risk_entry(
+                user,
+                entry,
+                &risk_entry_input("Front-desk laptop", "equipment-loss-theft", "moderate", "high"),
+            )
+            .await
+            .unwrap();
+        assert!(
+            store.risk_entry(entry).await.unwrap().decision.is_some(),
+            "same level keeps the decision"
+        );
+
+        store
+            .rate_risk_entry(
+                user,
+                entry,
+                &risk_entry_input("Front-desk laptop", "equipment-loss-theft", "very_high", "high"),
+            )
+            .await
+            .unwrap();
+        assert!(
+            store.risk_entry(entry).await.unwrap().decision.is_none(),
+            "a new level needs a new decision"
+        );
+    }
+);
+
+on_both!(
+    finalized_risk_analysis_is_immutable,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        let user = set_up(&store).await;
+        store.advance_calendar(date(2026, 12, 4)).await.unwrap();
+        let analysis = store
+            .start_risk_analysis(user, &risk_analysis_input("Risk analysis 2026"))
+            .await
+            .unwrap();
+        let entry = store
+            .add_risk_entry(user, analysis, None, &risk_entry_input("EHR", "ransomware", "high", "very_high"))
+            .await
+            .unwrap();
+
+        let undecided = store.finalize_risk_analysis(user, analysis, date(2026, 12, 4)).await;
+        assert!(
+            matches!(undecided, Err(StoreError::Conflict(_))),
+            "undecided risks block finalizing"
+        );
+        assert_eq!(store.program_facts().await.unwrap().undecided_risks, 1);
+
+        store.decide_risk(user, entry, &risk_decision("mitigate")).await.unwrap();
+        store.finalize_risk_analysis(user, analysis, date(2026, 12, 4)).await.unwrap();
+
+        let finalized = store.risk_analysis(analysis).await.unwrap();
+        assert!(finalized.is_final());
+        assert_eq!(finalized.finalized_by_name.as_deref(), Some("Dana Reyes"));
+        let refusals = [
+            store.update_risk_analysis(user, analysis, &risk_analysis_input("Changed")).await,
+            store
+                .add_risk_entry(
+                    user,
+                    analysis,
+                    None,
+                    &risk_entry_input("Fax", "misdirected-communication", "low", "low"),
+                )
+                .await
+                .map(|_| ()),
+            store
+                .rate_risk_entry(user, entry, &risk_entry_input("EHR", "ransomware", "low", "low"))
+                .await,
+            store.decide_risk(user, entry, &risk_decision("accept")).await,
+            store.finalize_risk_analysis(user, analysis, date(2026, 12, 4)).await,
+        ];
+        for (index, refusal) in refusals.into_iter().enumerate() {
+            assert!(matches!(refusal, Err(StoreError::Conflict(_))), "write {index} must be refused");
+        }
+        assert_eq!(store.risk_analysis(analysis).await.unwrap().title, "Risk analysis 2026");
+
+        let entries = store.ledger_entries().await.unwrap();
+        let finalized_entry = entries
+            .iter()
+            .find(|stored| stored.entry.action == "risk_analysis.finalized")
+            .unwrap();
+        assert_eq!(finalized_entry.entry.payload["entries"][0]["risk_level"], "very_high");
+        verify_chain(entries).unwrap();
+
+        let facts = store.program_facts().await.unwrap();
+        assert_eq!(facts.latest_finalized_risk_analysis, Some(date(2026, 12, 4)));
+        assert_eq!(facts.undecided_risks, 0);
+        let review = facts
+            .obligations
+            .iter()
+            .find(|obligation| obligation.citation == "164.308(a)(1)(ii)(A)")
+            .unwrap();
+        assert_eq!(review.instances.last().unwrap().completed_on, Some(date(2026, 12, 4)));
+    }
+);
+
+on_both!(
+    next_risk_analysis_starts_as_copy,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        let user = set_up(&store).await;
+        let first = store
+            .start_risk_analysis(user, &risk_analysis_input("Risk analysis 2026"))
+            .await
+            .unwrap();
+        let entry = store
+            .add_risk_entry(user, first, None, &risk_entry_input("EHR", "ransomware", "high", "very_high"))
+            .await
+            .unwrap();
+        store.decide_risk(user, entry, &risk_decision("mitigate")).await.unwrap();
+
+        let while_draft = store.start_risk_analysis(user, &risk_analysis_input("Too early")).await;
+        assert!(matches!(while_draft, Err(StoreError::Conflict(_))), "only one draft at a time");
+
+        store.finalize_risk_analysis(user, first, date(2026, 12, 4)).await.unwrap();
+        let second = store
+            .start_risk_analysis(user, &risk_analysis_input("Risk analysis 2027"))
+            .await
+            .unwrap();
+
+        let copied = store.risk_entries(second).await.unwrap();
+        let original = store.risk_entry(entry).await.unwrap();
+        let analysis = store.risk_analysis(second).await.unwrap();
+        assert_eq!(analysis.version, 2);
+        assert_eq!(analysis.copied_from, Some(first));
+        assert_eq!(copied.len(), 1);
+        assert_eq!(copied[0].risk_key, original.risk_key);
+        assert_eq!(copied[0].level, original.level);
+        assert!(copied[0].decision.is_none(), "the new version is decided anew");
+        assert_eq!(store.program_facts().await.unwrap().undecided_risks, 1);
+    }
+);
+
+on_both!(plan_items_track_progress, |store: Store, _clock: FixedClock, _folder| async move {
+    use safeguard_domain::risk::{PlanItemInput, PlanProgressInput, PlanStatus};
+
+    let user = set_up(&store).await;
+    let analysis = store
+        .start_risk_analysis(user, &risk_analysis_input("Risk analysis 2026"))
+        .await
+        .unwrap();
+    let entry = store
+        .add_risk_entry(user, analysis, None, &risk_entry_input("EHR", "weak-passwords", "high", "high"))
+        .await
+        .unwrap();
+    let input = PlanItemInput::parse(
+        "technical",
+        "Turn on MFA for the EHR",
+        "Dana Reyes",
+        "2026-11-30",
+        "Every EHR account signs in with a second factor",
+    )
+    .unwrap();
+
+    let item = store.add_plan_item(user, entry, &input).await.unwrap();
+    let facts = store.program_facts().await.unwrap();
+    assert_eq!(facts.open_plan_items.len(), 1);
+    assert_eq!(facts.open_plan_items[0].deadline, date(2026, 11, 30));
+
+    store
+        .update_plan_item(user, item, &PlanProgressInput::parse("in_progress", "", "").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(store.plan_item(item).await.unwrap().status, PlanStatus::InProgress);
+    store
+        .update_plan_item(
+            user,
+            item,
+            &PlanProgressInput::parse("completed", "MFA enrollment report, 14 of 14 accounts", "2026-12-03").unwrap(),
+        )
+        .await
+        .unwrap();
+    let again = store
+        .update_plan_item(user, item, &PlanProgressInput::parse("planned", "", "").unwrap())
+        .await;
+
+    let completed = store.plan_item(item).await.unwrap();
+    assert_eq!(completed.status, PlanStatus::Completed);
+    assert_eq!(completed.completed_on, Some(date(2026, 12, 3)));
+    assert_eq!(completed.asset_name, "EHR");
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "a completed item is final");
+    assert!(store.program_facts().await.unwrap().open_plan_items.is_empty());
+    assert_eq!(store.plan_items(Some(entry)).await.unwrap().len(), 1);
+});
+
+on_both!(
+    risk_analysis_must_cover_assets,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        use safeguard_domain::inventory::{AssetFields, AssetInput};
+
+        let user = set_up(&store).await;
+        let today = date(2026, 12, 4);
+        let fields = AssetFields {
+            name: "Practice server".into(),
+            kind: "server".into(),
+            owner: "Dana Reyes".into(),
+            location: "Back office".into(),
+            ephi: "Charts and billing".into(),
+            ephi_handling: "store;process".into(),
+            record_count: "4000".into(),
+            encryption_at_rest: "yes".into(),
+            encryption_in_transit: "yes".into(),
+            sign_in: "password".into(),
+            backup: "yes".into(),
+            criticality: "high".into(),
+            vendor: String::new(),
+        };
+        let (server, update) = store.create_asset(user, &AssetInput::parse(&fields).unwrap(), today).await.unwrap();
+        let analysis = store
+            .start_risk_analysis(user, &risk_analysis_input("Risk analysis 2026"))
+            .await
+            .unwrap();
+        let free_text = store
+            .add_risk_entry(
+                user,
+                analysis,
+                None,
+                &risk_entry_input("E-fax", "misdirected-communication", "moderate", "low"),
+            )
+            .await
+            .unwrap();
+        store.decide_risk(user, free_text, &risk_decision("mitigate")).await.unwrap();
+
+        assert_eq!(store.unassessed_assets(analysis).await.unwrap(), ["Practice server"]);
+        let uncovered = store.finalize_risk_analysis(user, analysis, today).await;
+        assert!(
+            matches!(&uncovered, Err(StoreError::Conflict(message)) if message.contains("Practice server")),
+            "{uncovered:?}"
+        );
+
+        let linked = store
+            .add_risk_entry(
+                user,
+                analysis,
+                Some(&server.to_string()),
+                &risk_entry_input("Practice server", "ransomware", "high", "high"),
+            )
+            .await
+            .unwrap();
+        store.decide_risk(user, linked, &risk_decision("mitigate")).await.unwrap();
+        assert!(store.unassessed_assets(analysis).await.unwrap().is_empty());
+        store.finalize_risk_analysis(user, analysis, today).await.unwrap();
+
+        let stored = store.risk_entry(linked).await.unwrap();
+        assert_eq!(stored.asset_id, Some(server.to_string()));
+        let update_item = store.instance(update.instance).await.unwrap();
+        assert_eq!(
+            update_item.completed_on,
+            Some(today),
+            "finalizing completes the update for new assets"
+        );
+    }
+);

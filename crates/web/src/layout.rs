@@ -63,6 +63,8 @@ impl Layout {
             "manage" => Permission::ManageProgram,
             "edit-workforce" => Permission::EditWorkforce,
             "complete" => Permission::CompleteObligations,
+            "sanctions" => Permission::ViewSanctions,
+            "record-sanctions" => Permission::RecordSanctions,
             _ => return false,
         };
         self.role.is_some_and(|role| role.allows(permission))

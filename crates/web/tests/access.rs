@@ -59,6 +59,40 @@ const EXPECTED: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/evidence/{sha256}", Some(&[SO, MANAGER, AUDITOR])),
     ("POST", "/evidence/{sha256}/delete", Some(&[SO])),
     ("GET", "/ledger", Some(&[SO, AUDITOR])),
+    ("GET", "/inventory", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/inventory", Some(&[SO])),
+    ("GET", "/inventory/new", Some(&[SO])),
+    ("GET", "/inventory/export.csv", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/inventory/import", Some(&[SO])),
+    ("POST", "/inventory/import", Some(&[SO])),
+    ("POST", "/inventory/import/commit", Some(&[SO])),
+    ("POST", "/inventory/flows", Some(&[SO])),
+    ("POST", "/inventory/flows/{id}/end", Some(&[SO])),
+    ("GET", "/inventory/{id}", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/inventory/{id}", Some(&[SO])),
+    ("POST", "/inventory/{id}/retire", Some(&[SO])),
+    ("GET", "/sanctions", Some(&[SO, MANAGER])),
+    ("POST", "/sanctions", Some(&[SO, MANAGER])),
+    ("GET", "/sanctions/levels", Some(&[SO, MANAGER])),
+    ("POST", "/sanctions/levels", Some(&[SO])),
+    ("POST", "/sanctions/levels/{id}", Some(&[SO])),
+    ("GET", "/activity-review/schedule", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/activity-review/schedule", Some(&[SO])),
+    ("GET", "/risk", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/risk/analyses", Some(&[SO])),
+    ("GET", "/risk/analyses/{id}", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/risk/analyses/{id}", Some(&[SO])),
+    ("POST", "/risk/analyses/{id}/entries", Some(&[SO])),
+    ("POST", "/risk/analyses/{id}/finalize", Some(&[SO])),
+    ("GET", "/risk/analyses/{id}/compare", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/risk/analyses/{id}/register.csv", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/risk/entries/{id}", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/risk/entries/{id}", Some(&[SO])),
+    ("POST", "/risk/entries/{id}/decision", Some(&[SO])),
+    ("POST", "/risk/entries/{id}/plan", Some(&[SO])),
+    ("GET", "/risk/plan", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/risk/plan.csv", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/risk/plan/{id}", Some(&[SO, MANAGER])),
 ];
 
 #[test]
@@ -106,6 +140,9 @@ async fn every_route_allows_exactly_its_roles() {
     let designation = app.store.current_designation().await.unwrap().unwrap().id.to_string();
     let instance = app.store.instances(false).await.unwrap()[0].id.to_string();
     let obligation = app.store.obligations().await.unwrap()[0].id.to_string();
+    let (asset, data_flow) = inventory_ids(&app, &mut official).await;
+    let sanction_level = app.store.sanction_levels().await.unwrap()[0].id.to_string();
+    let (analysis, risk_entry, plan_item) = risk_records(&app).await;
 
     for (method, template, allowed) in EXPECTED {
         let Some(allowed) = allowed else { continue };
@@ -114,6 +151,12 @@ async fn every_route_allows_exactly_its_roles() {
             .replace("/workforce/{id}", &format!("/workforce/{person}"))
             .replace("/calendar/items/{id}", &format!("/calendar/items/{instance}"))
             .replace("/calendar/obligations/{id}", &format!("/calendar/obligations/{obligation}"))
+            .replace("/inventory/flows/{id}", &format!("/inventory/flows/{data_flow}"))
+            .replace("/inventory/{id}", &format!("/inventory/{asset}"))
+            .replace("/sanctions/levels/{id}", &format!("/sanctions/levels/{sanction_level}"))
+            .replace("/risk/analyses/{id}", &format!("/risk/analyses/{analysis}"))
+            .replace("/risk/entries/{id}", &format!("/risk/entries/{risk_entry}"))
+            .replace("/risk/plan/{id}", &format!("/risk/plan/{plan_item}"))
             .replace("{account_id}", &uuid_text())
             .replace("{slug}", "164.308-a-5-ii-A")
             .replace("{sha256}", &"0".repeat(64));
@@ -149,4 +192,60 @@ async fn every_route_allows_exactly_its_roles() {
 
 fn uuid_text() -> String {
     "0190f5c2-8a4b-7c3d-9e1f-2a3b4c5d6e7f".to_owned()
+}
+
+/// Adds an asset and a data flow through the forms and returns their ids.
+async fn inventory_ids(app: &TestApp, official: &mut common::Client<'_>) -> (String, String) {
+    let form = official.get("/inventory/new").await;
+    let created = official
+        .post_form(
+            "/inventory",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("name", "EHR"),
+                ("kind", "ehr"),
+                ("owner", "Dana Reyes"),
+                ("location", "Server closet"),
+                ("ephi", "Charts"),
+                ("stores", "1"),
+                ("encryption_at_rest", "yes"),
+                ("encryption_in_transit", "yes"),
+                ("sign_in", "mfa"),
+                ("backup", "yes"),
+                ("criticality", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let asset = app.store.assets().await.unwrap()[0].id.to_string();
+    let flow = official
+        .post_form(
+            "/inventory/flows",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("from_asset", &asset),
+                ("to_party", "Clearinghouse"),
+                ("data", "Claims"),
+                ("transport", "SFTP"),
+                ("encryption", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(flow.status, StatusCode::SEE_OTHER, "{}", flow.body);
+    let data_flow = app.store.data_flows().await.unwrap()[0].id.to_string();
+    (asset, data_flow)
+}
+
+/// Creates a draft risk analysis with one risk and one plan item, and returns their ids.
+async fn risk_records(app: &TestApp) -> (String, String, String) {
+    use safeguard_domain::risk::{AnalysisInput, EntryInput, PlanItemInput};
+
+    let official = app.store.users().await.unwrap()[0].id;
+    let analysis = AnalysisInput::parse("Risk analysis 2026", "2026-12-04", "All ePHI", "NIST SP 800-30", "Dana Reyes").unwrap();
+    let analysis = app.store.start_risk_analysis(official, &analysis).await.unwrap();
+    let entry = EntryInput::parse("EHR", "ransomware", "No offline backup", "Antivirus", "high", "high").unwrap();
+    let entry = app.store.add_risk_entry(official, analysis, None, &entry).await.unwrap();
+    let item = PlanItemInput::parse("technical", "Offline backup", "Dana Reyes", "2027-01-31", "Weekly offline copy").unwrap();
+    let item = app.store.add_plan_item(official, entry, &item).await.unwrap();
+    (analysis.to_string(), entry.to_string(), item.to_string())
 }

@@ -11,6 +11,7 @@ use safeguard_domain::calendar::{InstanceState, instance_state};
 use safeguard_domain::catalog;
 use safeguard_domain::compliance::{Fix, ItemStatus, StandardStatus, Status, assess};
 use safeguard_domain::ledger::{StoredEntry, verify_chain};
+use safeguard_domain::review_schedule::ACTIVITY_REVIEW_CITATION;
 use safeguard_store::calendar::Instance;
 use safeguard_store::program::Designation;
 
@@ -132,7 +133,14 @@ fn status_row(item: ItemStatus, is_standard: bool) -> StatusRow {
                 Fix::CompleteInstance(id) => (format!("/calendar/items/{id}"), "Complete it"),
                 Fix::DecideAddressable(citation) => (format!("/addressable/{}", citation_slug(citation)), "Record a decision"),
                 Fix::Designate => ("/program/designation".to_owned(), "Designate"),
+                Fix::AddObligation(citation) if *citation == ACTIVITY_REVIEW_CITATION => {
+                    ("/activity-review/schedule#new".to_owned(), "Add a system to the review schedule")
+                }
                 Fix::AddObligation(citation) => (format!("/calendar?citation={}", citation_slug(citation)), "Add an obligation"),
+                Fix::FinalizeRiskAnalysis => ("/risk".to_owned(), "Open the risk analysis"),
+                Fix::DecideRisks => ("/risk".to_owned(), "Decide the risks"),
+                Fix::CompletePlanItem(id) => (format!("/risk/plan#item-{id}"), "Update the plan item"),
+                Fix::ReviewObligation(_) => ("/calendar".to_owned(), "Open the calendar"),
             };
             (href, format!("{} {label}", gap.message))
         })

@@ -7,7 +7,11 @@ mod accounts;
 mod addressable;
 mod calendar;
 mod home;
+mod inventory;
 mod program;
+mod review_schedule;
+mod risk;
+mod sanctions;
 mod sign_in;
 mod workforce;
 
@@ -37,6 +41,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/dashboard", get(home::dashboard))
         .route("/catalog", get(home::catalog))
         .route("/ledger", get(home::ledger))
+        .route("/inventory", get(inventory::list).post(inventory::create))
+        .route("/inventory/new", get(inventory::new_form))
+        .route("/inventory/export.csv", get(inventory::export))
+        .route("/inventory/import", get(inventory::import_form).post(inventory::import_preview))
+        .route("/inventory/import/commit", post(inventory::import_commit))
+        .route("/inventory/flows", post(inventory::create_flow))
+        .route("/inventory/flows/{id}/end", post(inventory::end_flow))
+        .route("/inventory/{id}", get(inventory::show).post(inventory::update))
+        .route("/inventory/{id}/retire", post(inventory::retire))
         .route("/accounts", get(accounts::list))
         .route("/accounts/invitations", post(accounts::invite))
         .route("/workforce", get(workforce::list).post(workforce::create))
@@ -60,6 +73,26 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/calendar/items/{id}/complete", post(calendar::complete))
         .route("/evidence/{sha256}", get(calendar::download))
         .route("/evidence/{sha256}/delete", post(calendar::delete_evidence))
+        .route("/risk", get(risk::overview))
+        .route("/risk/analyses", post(risk::start))
+        .route("/risk/analyses/{id}", get(risk::show_analysis).post(risk::update_analysis))
+        .route("/risk/analyses/{id}/entries", post(risk::add_entry))
+        .route("/risk/analyses/{id}/finalize", post(risk::finalize))
+        .route("/risk/analyses/{id}/compare", get(risk::compare))
+        .route("/risk/analyses/{id}/register.csv", get(risk::export_register))
+        .route("/risk/entries/{id}", get(risk::show_entry).post(risk::rate_entry))
+        .route("/risk/entries/{id}/decision", post(risk::decide))
+        .route("/risk/entries/{id}/plan", post(risk::add_plan_item))
+        .route("/risk/plan", get(risk::plan))
+        .route("/risk/plan.csv", get(risk::export_plan))
+        .route("/risk/plan/{id}", post(risk::update_plan_item))
+        .route("/sanctions", get(sanctions::list).post(sanctions::record))
+        .route("/sanctions/levels", get(sanctions::levels).post(sanctions::create_level))
+        .route("/sanctions/levels/{id}", post(sanctions::update_level))
+        .route(
+            "/activity-review/schedule",
+            get(review_schedule::overview).post(review_schedule::create),
+        )
 }
 
 /// Answers 200 when the database answers, 503 otherwise.
