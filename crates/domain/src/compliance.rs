@@ -109,6 +109,9 @@ pub struct ObligationFacts {
     pub cadence: Cadence,
     /// Its instances up to and including the one for the current period.
     pub instances: Vec<InstanceFacts>,
+    /// Whether it still recurs. A stopped obligation counts only for its overdue instances:
+    /// its history neither meets nor leaves a gap in the specification.
+    pub recurring: bool,
 }
 
 /// Everything [`assess`] reads.
@@ -270,7 +273,8 @@ fn assess_item(
         item.evidence.extend(evidence);
     }
 
-    if tied.is_empty() && item.evidence.is_empty() && item.gaps.is_empty() {
+    let recurring = tied.iter().any(|obligation| obligation.recurring);
+    if !recurring && item.evidence.is_empty() && item.gaps.is_empty() {
         item.status = Status::Missing;
         item.gaps.push(Gap {
             message: "No record tracks this yet; add a recurring obligation tied to it so its evidence is kept.".into(),
@@ -351,6 +355,19 @@ fn assess_obligation(obligation: &ObligationFacts, today: Date) -> (Status, Vec<
     let mut gaps = Vec::new();
     let mut evidence = Vec::new();
 
+    if !obligation.recurring {
+        for instance in &obligation.instances {
+            if instance_state(obligation.cadence, instance.due_on, instance.completed_on, today) == InstanceState::Overdue {
+                status = Status::Overdue;
+                gaps.push(Gap {
+                    message: format!("{} due on {} is overdue.", obligation.title, instance.due_on),
+                    fix: Fix::CompleteInstance(instance.id),
+                });
+            }
+        }
+        return (status, gaps, evidence);
+    }
+
     for instance in &obligation.instances {
         if instance_state(obligation.cadence, instance.due_on, instance.completed_on, today) == InstanceState::Overdue {
             status = Status::Overdue;
@@ -412,6 +429,7 @@ mod tests {
             title: "Task".into(),
             citation: citation.into(),
             cadence,
+            recurring: true,
             instances: instances
                 .iter()
                 .map(|&(due_on, completed_on)| InstanceFacts {
@@ -528,6 +546,44 @@ mod tests {
             find(&assess(&facts, date(2026, 12, 4)), "164.308(a)(7)(ii)(A)").status,
             Status::Missing
         );
+    }
+
+    #[test]
+    fn stopped_obligation_counts_only_overdue() {
+        let mut stopped = obligation(
+            "164.308(a)(7)(ii)(A)",
+            Cadence::Monthly,
+            &[(date(2026, 11, 30), None), (date(2026, 12, 31), None)],
+        );
+        stopped.recurring = false;
+        let facts = ProgramFacts {
+            obligations: vec![stopped],
+            ..ProgramFacts::default()
+        };
+
+        let statuses = assess(&facts, date(2026, 12, 4));
+        let item = find(&statuses, "164.308(a)(7)(ii)(A)");
+
+        assert_eq!(item.status, Status::Overdue);
+        assert_eq!(item.gaps.len(), 1);
+    }
+
+    #[test]
+    fn stopped_obligation_alone_is_not_met() {
+        let mut stopped = obligation(
+            "164.308(a)(7)(ii)(A)",
+            Cadence::Monthly,
+            &[(date(2026, 10, 31), Some(date(2026, 10, 2)))],
+        );
+        stopped.recurring = false;
+        let facts = ProgramFacts {
+            obligations: vec![stopped],
+            ..ProgramFacts::default()
+        };
+
+        let statuses = assess(&facts, date(2026, 12, 4));
+
+        assert_eq!(find(&statuses, "164.308(a)(7)(ii)(A)").status, Status::Missing);
     }
 
     #[test]

@@ -458,12 +458,9 @@ impl Store {
     /// containing `today`.
     #[instrument(skip_all)]
     pub async fn program_facts(&self) -> Result<ProgramFacts, StoreError> {
-        let obligations: Vec<Obligation> = self
-            .obligations()
-            .await?
-            .into_iter()
-            .filter(|obligation| obligation.active)
-            .collect();
+        // Stopped obligations are included so their overdue instances, such as an open
+        // risk-analysis update, still count; the domain ignores the rest of their history.
+        let obligations: Vec<Obligation> = self.obligations().await?;
         let instance_rows =
             sqlx::query("SELECT id, obligation_id, due_on, completed_on FROM obligation_instances ORDER BY obligation_id, period_index")
                 .fetch_all(&self.pool)
@@ -496,6 +493,7 @@ impl Store {
                 title: obligation.title,
                 citation: obligation.citation,
                 cadence: obligation.cadence,
+                recurring: obligation.active,
                 instances,
             });
         }

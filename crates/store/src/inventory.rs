@@ -619,8 +619,9 @@ async fn write_retirement(
 /// The obligation is created stopped on first use, so the calendar job never adds periodic
 /// items to it; each item is inserted here with the next period number, starting `today` and
 /// due [`safeguard_domain::inventory::RISK_UPDATE_DAYS`] later.
-// TODO: the compliance status reads active obligations only, so an overdue update shows on
-// the calendar and the dashboard's task list but does not turn 164.308(a)(1)(ii)(A) overdue.
+///
+/// Because the obligation is stopped, the compliance status counts only its overdue items: an
+/// update left undone past its due date turns 164.308(a)(1)(ii)(A) overdue.
 async fn open_risk_update(
     connection: &mut AnyConnection,
     backend: Backend,

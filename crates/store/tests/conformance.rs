@@ -642,6 +642,30 @@ mod inventory_store {
         DataFlowInput::parse(&from.to_string(), "", "", to, "Claims", "SFTP", "yes").unwrap()
     }
 
+    on_both!(
+        overdue_risk_update_counts_in_facts,
+        |store: Store, _clock: FixedClock, _folder| async move {
+            let official = set_up(&store).await;
+            let (_, update) = store.create_asset(official, &asset("EHR", "ehr"), date(2026, 12, 4)).await.unwrap();
+
+            let facts = store.program_facts().await.unwrap();
+            let stopped = facts
+                .obligations
+                .iter()
+                .find(|obligation| obligation.instances.iter().any(|instance| instance.id == update.instance))
+                .unwrap();
+            assert!(!stopped.recurring);
+
+            let later = safeguard_domain::compliance::assess(&facts, date(2027, 1, 10));
+            let analysis = later
+                .iter()
+                .flat_map(|standard| &standard.specifications)
+                .find(|item| item.citation == "164.308(a)(1)(ii)(A)")
+                .unwrap();
+            assert_eq!(analysis.status, safeguard_domain::compliance::Status::Overdue);
+        }
+    );
+
     on_both!(inventory_asset_lifecycle, |store: Store, _clock: FixedClock, _folder| async move {
         let official = set_up(&store).await;
         let today = date(2026, 12, 4);
