@@ -1,9 +1,14 @@
 //! Rendering of Safeguard records to files.
 //!
-//! Today this is the roster CSV; XLSX, ICS and PDF output join as the areas that need them
-//! arrive. Every writer here is the exact inverse of the matching reader in the domain crate,
-//! and a round-trip test holds them together.
+//! CSV for the roster, the inventory and the risk records, and XLSX for the risk register and
+//! plan ([`xlsx`]); ICS and PDF output join as the areas that need them arrive. The roster and
+//! inventory CSV writers are the exact inverses of the matching readers in the domain crate, and
+//! round-trip tests hold them together.
 #![deny(missing_docs)]
+
+pub mod xlsx;
+
+pub use xlsx::{XlsxWriteError, risk_plan_xlsx, risk_register_xlsx};
 
 use safeguard_domain::workforce::{ROSTER_CSV_HEADER, format_accounts};
 
@@ -36,9 +41,11 @@ pub fn roster_csv<'a>(rows: impl IntoIterator<Item = RosterCsvRow<'a>>) -> Resul
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(ROSTER_CSV_HEADER)?;
 
+    // Cells a spreadsheet would run as formulas get a leading `'`, which the roster reader
+    // removes again, so an export opened in a spreadsheet cannot run a name as a formula.
     for row in rows {
         let accounts = format_accounts(row.accounts.iter().copied());
-        writer.write_record([
+        let cells = [
             row.name,
             row.job_title,
             row.practice_role,
@@ -46,7 +53,8 @@ pub fn roster_csv<'a>(rows: impl IntoIterator<Item = RosterCsvRow<'a>>) -> Resul
             &row.end_date,
             row.status,
             &accounts,
-        ])?;
+        ];
+        writer.write_record(cells.map(|cell| safeguard_domain::inventory::csv::protect_cell(cell).into_owned()))?;
     }
 
     let bytes = writer
@@ -92,6 +100,26 @@ mod tests {
         assert_eq!(parsed[0].accounts[1].identifier.as_str(), "CLINIC\\dreyes");
         assert_eq!(parsed[1].person.name.as_str(), "Ana \"Annie\" Lopez");
         assert_eq!(parsed[1].person.end_date.unwrap().to_string(), "2026-09-01");
+    }
+
+    #[test]
+    fn roster_csv_protects_formula_cells() {
+        let rows = vec![RosterCsvRow {
+            name: "=cmd|calc!A1",
+            job_title: "+SUM(1)",
+            practice_role: "clinical",
+            start_date: "2021-06-14".into(),
+            end_date: String::new(),
+            status: "active",
+            accounts: vec![],
+        }];
+
+        let text = roster_csv(rows).unwrap();
+        let parsed = parse_roster_csv(text.as_bytes()).unwrap();
+
+        assert!(text.contains("'=cmd|calc!A1"), "{text}");
+        assert_eq!(parsed[0].person.name.as_str(), "=cmd|calc!A1");
+        assert_eq!(parsed[0].person.job_title.as_str(), "+SUM(1)");
     }
 }
 
@@ -258,7 +286,13 @@ pub struct RiskRegisterRow<'a> {
 
 /// Writes the risk register as CSV, protecting cells that a spreadsheet would run as formulas.
 pub fn risk_register_csv<'a>(rows: impl IntoIterator<Item = RiskRegisterRow<'a>>) -> Result<String, CsvWriteError> {
-    let rows = rows.into_iter().map(|row| {
+    protected_csv(&RISK_REGISTER_HEADER, rows.into_iter().map(RiskRegisterRow::into_cells))
+}
+
+impl RiskRegisterRow<'_> {
+    /// Returns the cells in the order of [`RISK_REGISTER_HEADER`], for the CSV and XLSX writers.
+    pub(crate) fn into_cells(self) -> [String; 14] {
+        let row = self;
         [
             row.analysis_version,
             row.asset.to_owned(),
@@ -275,8 +309,7 @@ pub fn risk_register_csv<'a>(rows: impl IntoIterator<Item = RiskRegisterRow<'a>>
             row.rationale.to_owned(),
             row.leadership_approval,
         ]
-    });
-    protected_csv(&RISK_REGISTER_HEADER, rows)
+    }
 }
 
 /// The columns of the risk management plan export.
@@ -324,7 +357,13 @@ pub struct RiskPlanRow<'a> {
 /// Writes the risk management plan as CSV, protecting cells that a spreadsheet would run as
 /// formulas.
 pub fn risk_plan_csv<'a>(rows: impl IntoIterator<Item = RiskPlanRow<'a>>) -> Result<String, CsvWriteError> {
-    let rows = rows.into_iter().map(|row| {
+    protected_csv(&RISK_PLAN_HEADER, rows.into_iter().map(RiskPlanRow::into_cells))
+}
+
+impl RiskPlanRow<'_> {
+    /// Returns the cells in the order of [`RISK_PLAN_HEADER`], for the CSV and XLSX writers.
+    pub(crate) fn into_cells(self) -> [String; 11] {
+        let row = self;
         [
             row.safeguard.to_owned(),
             row.safeguard_type.to_owned(),
@@ -338,8 +377,7 @@ pub fn risk_plan_csv<'a>(rows: impl IntoIterator<Item = RiskPlanRow<'a>>) -> Res
             row.completion_evidence.to_owned(),
             row.completed_on,
         ]
-    });
-    protected_csv(&RISK_PLAN_HEADER, rows)
+    }
 }
 
 fn protected_csv<const N: usize>(header: &[&str; N], rows: impl Iterator<Item = [String; N]>) -> Result<String, CsvWriteError> {

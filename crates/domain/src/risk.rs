@@ -13,6 +13,8 @@ use std::str::FromStr;
 use jiff::civil::Date;
 use serde::Serialize;
 
+use crate::calendar::InstanceState;
+use crate::compliance::PLAN_ITEM_NOTICE_DAYS;
 use crate::designation::signature_matches;
 use crate::values::{InvalidValue, Line, Text, parse_date};
 
@@ -731,6 +733,20 @@ pub fn plan_item_overdue(status: PlanStatus, deadline: Date, today: Date) -> boo
     status.is_open() && deadline < today
 }
 
+/// Computes the calendar state of a plan item on `today`. An open item is overdue after its
+/// deadline, due soon from [`PLAN_ITEM_NOTICE_DAYS`] days before it (the dashboard's window) and
+/// upcoming before that. A completed item is completed, or completed late when it was finished
+/// after its deadline.
+pub fn plan_item_state(status: PlanStatus, deadline: Date, completed_on: Option<Date>, today: Date) -> InstanceState {
+    match completed_on {
+        Some(done) if !status.is_open() && done > deadline => InstanceState::CompletedLate,
+        _ if !status.is_open() => InstanceState::Completed,
+        _ if deadline < today => InstanceState::Overdue,
+        _ if deadline <= today.saturating_add(jiff::Span::new().days(PLAN_ITEM_NOTICE_DAYS)) => InstanceState::DueSoon,
+        _ => InstanceState::Upcoming,
+    }
+}
+
 /// The movement of a risk's level from one analysis version to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum LevelChange {
@@ -979,6 +995,25 @@ mod tests {
         assert!(plan_item_overdue(PlanStatus::InProgress, deadline, date(2026, 12, 1)));
         assert!(!plan_item_overdue(PlanStatus::InProgress, deadline, date(2026, 11, 30)));
         assert!(!plan_item_overdue(PlanStatus::Completed, deadline, date(2026, 12, 1)));
+    }
+
+    #[test]
+    fn plan_item_state_follows_deadline() {
+        let deadline = date(2026, 12, 31);
+        let open = |today| plan_item_state(PlanStatus::Planned, deadline, None, today);
+
+        assert_eq!(open(date(2027, 1, 1)), InstanceState::Overdue);
+        assert_eq!(open(date(2026, 12, 31)), InstanceState::DueSoon);
+        assert_eq!(open(date(2026, 12, 17)), InstanceState::DueSoon);
+        assert_eq!(open(date(2026, 12, 16)), InstanceState::Upcoming);
+        assert_eq!(
+            plan_item_state(PlanStatus::Completed, deadline, Some(date(2026, 12, 31)), date(2027, 2, 1)),
+            InstanceState::Completed
+        );
+        assert_eq!(
+            plan_item_state(PlanStatus::Completed, deadline, Some(date(2027, 1, 2)), date(2027, 2, 1)),
+            InstanceState::CompletedLate
+        );
     }
 
     #[test]

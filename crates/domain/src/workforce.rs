@@ -207,8 +207,26 @@ pub enum RosterCsvError {
 ///
 /// Header and encoding problems stop the read; problems in a row are collected per row so the
 /// preview can show all of them at once.
-pub fn preview_roster_csv(reader: impl std::io::Read) -> Result<Vec<RosterLine>, RosterCsvError> {
-    let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(reader);
+pub fn preview_roster_csv(mut reader: impl std::io::Read) -> Result<Vec<RosterLine>, RosterCsvError> {
+    // The whole file is read first because the csv crate (1.3) miscounts lines in files with
+    // CRLF endings, as spreadsheets on Windows save them: a record's position then points at
+    // the `\n` that ends the line before it. Counting newlines up to and including the
+    // record's first byte gives the right line for both endings. A roster is a few kilobytes.
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).map_err(|error| RosterCsvError::Malformed {
+        line: 0,
+        message: error.to_string(),
+    })?;
+    let line_at = |offset: u64| {
+        1 + bytes[..(offset as usize + 1).min(bytes.len())]
+            .iter()
+            .filter(|byte| **byte == b'\n')
+            .count() as u64
+    };
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes.as_slice());
     let headers = csv.headers().map_err(|error| malformed(&error))?.clone();
     let found: Vec<&str> = headers.iter().map(str::trim).collect();
 
@@ -222,7 +240,7 @@ pub fn preview_roster_csv(reader: impl std::io::Read) -> Result<Vec<RosterLine>,
     let mut lines = Vec::new();
     for record in csv.records() {
         let record = record.map_err(|error| malformed(&error))?;
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, |position| line_at(position.byte()));
         lines.push(RosterLine {
             line,
             outcome: parse_roster_record(&record),
@@ -256,10 +274,10 @@ fn parse_roster_record(record: &csv::StringRecord) -> Result<RosterRow, Vec<Inva
             format!("has {} columns; expected {}", record.len(), ROSTER_CSV_HEADER.len()),
         )]);
     }
-    let field = |index: usize| record.get(index).unwrap_or_default();
+    let field = |index: usize| crate::inventory::csv::unprotect_cell(record.get(index).unwrap_or_default());
 
-    let person = PersonInput::parse(field(0), field(1), field(2), field(3), field(4), field(5));
-    let accounts = parse_accounts(field(6));
+    let person = PersonInput::parse(&field(0), &field(1), &field(2), &field(3), &field(4), &field(5));
+    let accounts = parse_accounts(&field(6));
 
     match (person, accounts) {
         (Ok(person), Ok(accounts)) => Ok(RosterRow { person, accounts }),
@@ -342,6 +360,19 @@ mod tests {
         assert_eq!(second_fields, ["name", "start date"]);
         let third_fields: Vec<_> = failures[1].1.iter().map(|error| error.field).collect();
         assert_eq!(third_fields, ["end date", "accounts"]);
+    }
+
+    #[test]
+    fn roster_line_numbers_with_crlf() {
+        let text = format!(
+            "{}\r\nA B,MA,clinical,2024-01-01,,active,\r\nC D,MA,clinical,2024-13-01,,active,\r\n",
+            ROSTER_CSV_HEADER.join(",")
+        );
+
+        let lines = preview_roster_csv(text.as_bytes()).unwrap();
+
+        assert_eq!(lines[0].line, 2);
+        assert_eq!(lines[1].line, 3);
     }
 
     #[test]

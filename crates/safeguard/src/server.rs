@@ -199,20 +199,20 @@ pub fn load_database_roster(url: &str) -> anyhow::Result<Roster> {
 }
 
 fn prepare_data_dir(folder: &std::path::Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(folder).with_context(|| {
-        format!(
-            "cannot create the data folder {}; choose another with --data-dir or fix its permissions",
-            folder.display()
-        )
-    })?;
+    let fix = || format!("choose another with --data-dir or fix its permissions: {}", folder.display());
+    std::fs::create_dir_all(folder).with_context(|| format!("cannot create the data folder; {}", fix()))?;
+
+    // The folder holds the database and evidence files, so only the account running Safeguard
+    // may read it, whatever the umask.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict access to the data folder; {}", fix()))?;
+    }
 
     let probe = folder.join(".write-check");
-    std::fs::write(&probe, b"ok").with_context(|| {
-        format!(
-            "cannot write to the data folder {}; choose another with --data-dir or fix its permissions",
-            folder.display()
-        )
-    })?;
+    std::fs::write(&probe, b"ok").with_context(|| format!("cannot write to the data folder; {}", fix()))?;
     let _ = std::fs::remove_file(probe);
     Ok(())
 }

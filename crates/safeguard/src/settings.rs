@@ -215,6 +215,19 @@ mod tests {
     }
 
     #[test]
+    fn password_query_parameter_is_redacted() {
+        let settings = Settings::resolve(&ServerArgs {
+            database_url: Some("postgres://sg:s3cr3t@h/db?sslmode=disable&password=other".into()),
+            ..args()
+        })
+        .unwrap();
+
+        assert!(!settings.describe().contains("s3cr3t"));
+        assert!(!settings.describe().contains("other"));
+        assert!(settings.describe().contains("sslmode=disable&password=***"));
+    }
+
+    #[test]
     fn unknown_database_scheme_names_the_fix() {
         let error = Settings::resolve(&ServerArgs {
             database_url: Some("mysql://localhost/sg".into()),

@@ -135,6 +135,14 @@ pub(crate) async fn insert_user(
     Ok(())
 }
 
+async fn enabled_officials(connection: &mut AnyConnection) -> Result<i64, StoreError> {
+    let row =
+        sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS officials FROM users WHERE role = 'security_official' AND disabled_at IS NULL")
+            .fetch_one(&mut *connection)
+            .await?;
+    rows::integer(&row, "officials")
+}
+
 impl Store {
     /// Returns the account and password hash for `email`, if an enabled account has it.
     #[instrument(skip_all)]
@@ -306,10 +314,156 @@ impl Store {
         Ok(())
     }
 
-    /// Records a sign-in attempt under `throttle_key` and returns how many attempts that key
-    /// made within `window`, this one included.
+    /// Disables or re-enables an account. Disabling ends its sessions at once. The last enabled
+    /// Security Official cannot be disabled, so the program always has an administrator.
+    #[instrument(skip_all, fields(user.id = %actor, target.id = %user_id))]
+    pub async fn set_account_disabled(&self, actor: UserId, user_id: UserId, disabled: bool) -> Result<(), StoreError> {
+        let mut transaction = self.begin_write().await?;
+        let now = self.now_text();
+
+        let row = sqlx::query("SELECT role FROM users WHERE id = $1")
+            .bind(user_id.to_string())
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let role: Role = rows::parsed(&row.ok_or(StoreError::NotFound { kind: "account" })?, "role")?;
+        if disabled && role == Role::SecurityOfficial && enabled_officials(&mut transaction).await? <= 1 {
+            return Err(StoreError::Conflict(
+                "this is the only enabled Security Official account; invite and enable another before disabling it".into(),
+            ));
+        }
+
+        let disabled_at = disabled.then(|| now.clone());
+        sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+            .bind(disabled_at)
+            .bind(user_id.to_string())
+            .execute(&mut *transaction)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id.to_string())
+                .execute(&mut *transaction)
+                .await?;
+        }
+        let action = if disabled { "account.disabled" } else { "account.enabled" };
+        append(
+            &mut transaction,
+            self.backend,
+            &now,
+            &Actor::User(actor),
+            Change {
+                action,
+                record_kind: "user",
+                record_id: user_id.to_string(),
+                payload: json!({}),
+            },
+        )
+        .await?;
+
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Changes an account's role and ends its sessions, so the new role applies from the next
+    /// sign-in. The last enabled Security Official keeps the role.
+    #[instrument(skip_all, fields(user.id = %actor, target.id = %user_id))]
+    pub async fn change_role(&self, actor: UserId, user_id: UserId, role: Role) -> Result<(), StoreError> {
+        let mut transaction = self.begin_write().await?;
+        let now = self.now_text();
+
+        let row = sqlx::query("SELECT role, disabled_at FROM users WHERE id = $1")
+            .bind(user_id.to_string())
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let row = row.ok_or(StoreError::NotFound { kind: "account" })?;
+        let current: Role = rows::parsed(&row, "role")?;
+        let enabled = rows::optional_text(&row, "disabled_at")?.is_none();
+        if current == Role::SecurityOfficial && role != Role::SecurityOfficial && enabled && enabled_officials(&mut transaction).await? <= 1
+        {
+            return Err(StoreError::Conflict(
+                "this is the only enabled Security Official account; give another account that role first".into(),
+            ));
+        }
+
+        sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role.code())
+            .bind(user_id.to_string())
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id.to_string())
+            .execute(&mut *transaction)
+            .await?;
+        let payload = json!({"from": current.code(), "to": role.code()});
+        append(
+            &mut transaction,
+            self.backend,
+            &now,
+            &Actor::User(actor),
+            Change {
+                action: "account.role_changed",
+                record_kind: "user",
+                record_id: user_id.to_string(),
+                payload,
+            },
+        )
+        .await?;
+
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Cancels an open invitation, so its link stops working.
+    #[instrument(skip_all, fields(user.id = %actor))]
+    pub async fn cancel_invitation(&self, actor: UserId, id: InvitationId) -> Result<(), StoreError> {
+        let mut transaction = self.begin_write().await?;
+        let now = self.now_text();
+
+        let updated = sqlx::query("UPDATE invitations SET expires_at = $1 WHERE id = $2 AND accepted_at IS NULL AND expires_at > $1")
+            .bind(&now)
+            .bind(id.to_string())
+            .execute(&mut *transaction)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound { kind: "open invitation" });
+        }
+        append(
+            &mut transaction,
+            self.backend,
+            &now,
+            &Actor::User(actor),
+            Change {
+                action: "invitation.cancelled",
+                record_kind: "invitation",
+                record_id: id.to_string(),
+                payload: json!({}),
+            },
+        )
+        .await?;
+
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Returns how many failed sign-ins `throttle_key` made within `window`.
     #[instrument(skip_all)]
-    pub async fn count_sign_in_attempt(&self, throttle_key: &str, window: SignedDuration) -> Result<i64, StoreError> {
+    pub async fn failed_sign_ins(&self, throttle_key: &str, window: SignedDuration) -> Result<i64, StoreError> {
+        let now = self.now();
+        let since = format_instant(now.saturating_sub(window).unwrap_or(now));
+
+        let row =
+            sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS attempts FROM sign_in_attempts WHERE throttle_key = $1 AND attempted_at >= $2")
+                .bind(throttle_key)
+                .bind(&since)
+                .fetch_one(&self.pool)
+                .await?;
+        rows::integer(&row, "attempts")
+    }
+
+    /// Records one failed sign-in under each of `throttle_keys`, dropping records older than
+    /// `window`. Successful sign-ins are not recorded, so people who type their password
+    /// correctly are never throttled.
+    #[instrument(skip_all, fields(keys = throttle_keys.len()))]
+    pub async fn record_failed_sign_in(&self, throttle_keys: &[String], window: SignedDuration) -> Result<(), StoreError> {
         let mut transaction = self.begin_write().await?;
         let now = self.now();
         let since = format_instant(now.saturating_sub(window).unwrap_or(now));
@@ -318,21 +472,17 @@ impl Store {
             .bind(&since)
             .execute(&mut *transaction)
             .await?;
-        sqlx::query("INSERT INTO sign_in_attempts (id, throttle_key, attempted_at) VALUES ($1, $2, $3)")
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(throttle_key)
-            .bind(format_instant(now))
-            .execute(&mut *transaction)
-            .await?;
-        let row =
-            sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS attempts FROM sign_in_attempts WHERE throttle_key = $1 AND attempted_at >= $2")
-                .bind(throttle_key)
-                .bind(&since)
-                .fetch_one(&mut *transaction)
+        for key in throttle_keys {
+            sqlx::query("INSERT INTO sign_in_attempts (id, throttle_key, attempted_at) VALUES ($1, $2, $3)")
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(key)
+                .bind(format_instant(now))
+                .execute(&mut *transaction)
                 .await?;
+        }
 
         transaction.commit().await?;
-        rows::integer(&row, "attempts")
+        Ok(())
     }
 
     /// Stores an invitation whose link token hashes to `token_hash`.

@@ -93,20 +93,34 @@ impl DatabaseUrl {
     /// Returns the URL with any password replaced by `***`, for printing.
     pub fn redacted(&self) -> String {
         let url = self.url.expose_secret();
-        let Some((scheme, rest)) = url.split_once("://") else {
-            return url.to_owned();
+        let (base, query) = match url.split_once('?') {
+            Some((base, query)) => (base, Some(query)),
+            None => (url, None),
         };
-        match rest.split_once('@') {
-            Some((credentials, host)) => {
-                let user = credentials.split(':').next().unwrap_or_default();
-                if credentials.contains(':') {
+
+        let base = match base.split_once("://") {
+            Some((scheme, rest)) => match rest.split_once('@') {
+                Some((credentials, host)) if credentials.contains(':') => {
+                    let user = credentials.split(':').next().unwrap_or_default();
                     format!("{scheme}://{user}:***@{host}")
-                } else {
-                    url.to_owned()
                 }
-            }
-            None => url.to_owned(),
-        }
+                _ => base.to_owned(),
+            },
+            None => base.to_owned(),
+        };
+        let Some(query) = query else {
+            return base;
+        };
+
+        // libpq also accepts the password as a query parameter.
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        format!("{base}?{}", parameters.join("&"))
     }
 
     fn expose(&self) -> &str {

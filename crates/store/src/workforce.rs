@@ -34,6 +34,8 @@ pub struct Person {
     pub status: PersonStatus,
     /// Current system accounts.
     pub accounts: Vec<SystemAccount>,
+    /// Accounts marked removed, with the day; filled by [`Store::person`] only.
+    pub removed_accounts: Vec<(SystemAccount, jiff::Timestamp)>,
 }
 
 /// An account a person holds in one of the practice's systems.
@@ -59,6 +61,7 @@ fn person_from_row(row: &sqlx::any::AnyRow) -> Result<Person, StoreError> {
         end_date: rows::optional_date(row, "end_date")?,
         status: rows::parsed(row, "status")?,
         accounts: Vec::new(),
+        removed_accounts: Vec::new(),
     })
 }
 
@@ -121,6 +124,20 @@ impl Store {
                 system: rows::text(row, "system")?,
                 identifier: rows::text(row, "identifier")?,
             });
+        }
+
+        // Removed accounts stay visible as evidence of when access ended.
+        let removed_rows = sqlx::query("SELECT id, system, identifier, removed_at FROM system_accounts WHERE person_id = $1 AND removed_at IS NOT NULL ORDER BY removed_at, system")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &removed_rows {
+            let account = SystemAccount {
+                id: rows::parsed(row, "id")?,
+                system: rows::text(row, "system")?,
+                identifier: rows::text(row, "identifier")?,
+            };
+            person.removed_accounts.push((account, rows::instant(row, "removed_at")?));
         }
         Ok(person)
     }

@@ -189,26 +189,70 @@ on_both!(invitation_is_single_use, |store: Store, _clock: FixedClock, _folder| a
 });
 
 on_both!(
-    sign_in_attempts_are_counted_in_window,
+    accounts_can_be_disabled_and_changed,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        let official = set_up(&store).await;
+        let email = EmailAddress::parse("email", "mia@example.org").unwrap();
+        store
+            .create_invitation(&email, "Mia", Role::Manager, official, "mia-hash", SignedDuration::from_hours(72))
+            .await
+            .unwrap();
+        let mia = store.accept_invitation("mia-hash", "$argon2id$m").await.unwrap();
+        store
+            .create_session(mia, "mia-session", "c", SignedDuration::from_hours(12), None)
+            .await
+            .unwrap();
+
+        store.change_role(official, mia, Role::Staff).await.unwrap();
+        assert_eq!(store.user(mia).await.unwrap().role, Role::Staff);
+        assert!(
+            store.session("mia-session", SignedDuration::from_mins(30)).await.unwrap().is_none(),
+            "a role change ends sessions"
+        );
+
+        store.set_account_disabled(official, mia, true).await.unwrap();
+        assert!(store.credentials(&email).await.unwrap().is_none());
+        store.set_account_disabled(official, mia, false).await.unwrap();
+        assert!(store.credentials(&email).await.unwrap().is_some());
+
+        assert!(matches!(
+            store.set_account_disabled(official, official, true).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            store.change_role(official, official, Role::Manager).await,
+            Err(StoreError::Conflict(_))
+        ));
+
+        let other = EmailAddress::parse("email", "later@example.org").unwrap();
+        let invitation = store
+            .create_invitation(&other, "Later", Role::Staff, official, "later-hash", SignedDuration::from_hours(72))
+            .await
+            .unwrap();
+        store.cancel_invitation(official, invitation).await.unwrap();
+        assert!(store.invitation("later-hash").await.unwrap().is_none());
+        assert!(matches!(
+            store.cancel_invitation(official, invitation).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+);
+
+on_both!(
+    failed_sign_ins_are_counted_in_window,
     |store: Store, clock: FixedClock, _folder| async move {
+        let keys = vec!["address:127.0.0.1".to_owned(), "account:a".to_owned()];
+        let window = SignedDuration::from_mins(15);
+
         for expected in 1..=3 {
-            assert_eq!(
-                store
-                    .count_sign_in_attempt("ip:127.0.0.1", SignedDuration::from_mins(15))
-                    .await
-                    .unwrap(),
-                expected
-            );
+            store.record_failed_sign_in(&keys, window).await.unwrap();
+            assert_eq!(store.failed_sign_ins("address:127.0.0.1", window).await.unwrap(), expected);
         }
+        assert_eq!(store.failed_sign_ins("account:a", window).await.unwrap(), 3);
+        assert_eq!(store.failed_sign_ins("account:b", window).await.unwrap(), 0);
         clock.advance(SignedDuration::from_mins(16));
 
-        assert_eq!(
-            store
-                .count_sign_in_attempt("ip:127.0.0.1", SignedDuration::from_mins(15))
-                .await
-                .unwrap(),
-            1
-        );
+        assert_eq!(store.failed_sign_ins("address:127.0.0.1", window).await.unwrap(), 0);
     }
 );
 

@@ -59,6 +59,10 @@ pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/dashboard", Requires(ViewProgram)),
     route("GET", "/accounts", Requires(ManageAccounts)),
     route("POST", "/accounts/invitations", Requires(ManageAccounts)),
+    route("POST", "/accounts/invitations/{id}/cancel", Requires(ManageAccounts)),
+    route("POST", "/accounts/{id}/disable", Requires(ManageAccounts)),
+    route("POST", "/accounts/{id}/enable", Requires(ManageAccounts)),
+    route("POST", "/accounts/{id}/role", Requires(ManageAccounts)),
     route("GET", "/workforce", Requires(ViewWorkforce)),
     route("GET", "/workforce/export.csv", Requires(ViewWorkforce)),
     route("GET", "/workforce/new", Requires(EditWorkforce)),
@@ -105,12 +109,15 @@ pub const ROUTES: &[RouteAccess] = &[
     route("POST", "/risk/analyses/{id}/finalize", Requires(ManageProgram)),
     route("GET", "/risk/analyses/{id}/compare", Requires(ViewProgram)),
     route("GET", "/risk/analyses/{id}/register.csv", Requires(ViewProgram)),
+    route("GET", "/risk/analyses/{id}/register.xlsx", Requires(ViewProgram)),
+    route("GET", "/risk/analyses/{id}/print", Requires(ViewProgram)),
     route("GET", "/risk/entries/{id}", Requires(ViewProgram)),
     route("POST", "/risk/entries/{id}", Requires(ManageProgram)),
     route("POST", "/risk/entries/{id}/decision", Requires(ManageProgram)),
     route("POST", "/risk/entries/{id}/plan", Requires(ManageProgram)),
     route("GET", "/risk/plan", Requires(ViewProgram)),
     route("GET", "/risk/plan.csv", Requires(ViewProgram)),
+    route("GET", "/risk/plan.xlsx", Requires(ViewProgram)),
     route("POST", "/risk/plan/{id}", Requires(CompleteObligations)),
     route("GET", "/sanctions", Requires(ViewSanctions)),
     route("POST", "/sanctions", Requires(RecordSanctions)),
@@ -148,6 +155,7 @@ pub async fn enforce(request: Request, next: Next) -> Result<Response, AppError>
             let user = request.extensions().get::<CurrentUser>().ok_or(AppError::SignInRequired)?;
             user.require(permission)?;
         }
+        None if ROUTES.iter().any(|entry| entry.path == path) => return Err(AppError::MethodNotAllowed),
         None => {
             tracing::error!(http.route = %path, "route missing from the access table; refused");
             return Err(AppError::Forbidden);

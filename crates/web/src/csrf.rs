@@ -33,12 +33,9 @@ pub async fn verify(State(state): State<AppState>, request: Request, next: Next)
         .ok_or(AppError::CsrfRejected)?;
 
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, state.config.max_upload_bytes).await.map_err(|_| {
-        AppError::Refused(format!(
-            "the upload is larger than {} MB",
-            state.config.max_upload_bytes / (1024 * 1024)
-        ))
-    })?;
+    let bytes = to_bytes(body, state.config.max_upload_bytes)
+        .await
+        .map_err(|_| AppError::TooLarge(state.config.max_upload_bytes / (1024 * 1024)))?;
     let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)

@@ -20,6 +20,12 @@ pub enum AppError {
     /// The CSRF token or origin did not match.
     #[error("the form expired or came from another site; reload the page and try again")]
     CsrfRejected,
+    /// The route exists but not for this method, such as `GET /logout`.
+    #[error("this address does not accept that kind of request")]
+    MethodNotAllowed,
+    /// The request body is larger than the configured limit.
+    #[error("the upload is larger than {0} MB; split it or leave out large files")]
+    TooLarge(usize),
     /// Too many sign-in attempts.
     #[error("too many sign-in attempts; wait 15 minutes and try again")]
     TooManyAttempts,
@@ -73,6 +79,11 @@ impl IntoResponse for AppError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, self.to_string()),
             AppError::CsrfRejected => (StatusCode::FORBIDDEN, self.to_string()),
             AppError::TooManyAttempts => (StatusCode::TOO_MANY_REQUESTS, self.to_string()),
+            AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, self.to_string()),
+            AppError::TooLarge(_) => {
+                tracing::info!("request body over the upload limit refused");
+                (StatusCode::PAYLOAD_TOO_LARGE, self.to_string())
+            }
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string()),
             AppError::Invalid(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -64,9 +64,15 @@ pub fn router(state: AppState) -> Router {
         .route_layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(headers::request_span));
 
     routes
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::verify))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::load))
         .layer(axum::extract::DefaultBodyLimit::max(state.config.max_upload_bytes))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
+}
+
+/// Returns the not-found error page for every unknown address, instead of an empty body.
+async fn not_found() -> error::AppError {
+    error::AppError::NotFound("page")
 }

@@ -33,6 +33,10 @@ const EXPECTED: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/dashboard", Some(&[SO, MANAGER, AUDITOR])),
     ("GET", "/accounts", Some(&[SO])),
     ("POST", "/accounts/invitations", Some(&[SO])),
+    ("POST", "/accounts/invitations/{id}/cancel", Some(&[SO])),
+    ("POST", "/accounts/{id}/disable", Some(&[SO])),
+    ("POST", "/accounts/{id}/enable", Some(&[SO])),
+    ("POST", "/accounts/{id}/role", Some(&[SO])),
     ("GET", "/workforce", Some(&[SO, MANAGER, AUDITOR])),
     ("GET", "/workforce/export.csv", Some(&[SO, MANAGER, AUDITOR])),
     ("GET", "/workforce/new", Some(&[SO, MANAGER])),
@@ -86,12 +90,15 @@ const EXPECTED: &[(&str, &str, Option<&[Role]>)] = &[
     ("POST", "/risk/analyses/{id}/finalize", Some(&[SO])),
     ("GET", "/risk/analyses/{id}/compare", Some(&[SO, MANAGER, AUDITOR])),
     ("GET", "/risk/analyses/{id}/register.csv", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/risk/analyses/{id}/register.xlsx", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/risk/analyses/{id}/print", Some(&[SO, MANAGER, AUDITOR])),
     ("GET", "/risk/entries/{id}", Some(&[SO, MANAGER, AUDITOR])),
     ("POST", "/risk/entries/{id}", Some(&[SO])),
     ("POST", "/risk/entries/{id}/decision", Some(&[SO])),
     ("POST", "/risk/entries/{id}/plan", Some(&[SO])),
     ("GET", "/risk/plan", Some(&[SO, MANAGER, AUDITOR])),
     ("GET", "/risk/plan.csv", Some(&[SO, MANAGER, AUDITOR])),
+    ("GET", "/risk/plan.xlsx", Some(&[SO, MANAGER, AUDITOR])),
     ("POST", "/risk/plan/{id}", Some(&[SO, MANAGER])),
 ];
 
@@ -157,6 +164,8 @@ async fn every_route_allows_exactly_its_roles() {
             .replace("/risk/analyses/{id}", &format!("/risk/analyses/{analysis}"))
             .replace("/risk/entries/{id}", &format!("/risk/entries/{risk_entry}"))
             .replace("/risk/plan/{id}", &format!("/risk/plan/{plan_item}"))
+            .replace("/accounts/invitations/{id}", &format!("/accounts/invitations/{}", uuid_text()))
+            .replace("/accounts/{id}", &format!("/accounts/{}", uuid_text()))
             .replace("{account_id}", &uuid_text())
             .replace("{slug}", "164.308-a-5-ii-A")
             .replace("{sha256}", &"0".repeat(64));

@@ -185,6 +185,32 @@ async fn sign_in_is_rate_limited() {
 
     assert!(statuses[..10].iter().all(|status| *status == StatusCode::UNAUTHORIZED));
     assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+    let mut other = app.client();
+    let other_token = other.get("/login").await.csrf();
+    let correct = other
+        .post_form(
+            "/login",
+            &[("csrf_token", &other_token), ("email", "dana@example.org"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        correct.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the account stays throttled for the window"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn successful_sign_ins_are_not_throttled() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.set_up().await;
+
+    for _ in 0..15 {
+        let mut client = app.client();
+        client.sign_in("dana@example.org", PASSWORD).await;
+    }
+
     app.finish().await;
 }
 
@@ -312,6 +338,29 @@ async fn workforce_pages_body(app: &TestApp) {
         .await;
     assert_eq!(left.status, StatusCode::SEE_OTHER);
 
+    let person_id: safeguard_domain::ids::PersonId = person_path.trim_start_matches("/workforce/").parse().unwrap();
+    let ehr_account = app
+        .store
+        .person(person_id)
+        .await
+        .unwrap()
+        .accounts
+        .into_iter()
+        .find(|account| account.system == "EHR")
+        .unwrap();
+    let removed = official
+        .post_form(
+            &format!("{person_path}/accounts/{}/remove", ehr_account.id),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let after_removal = official.get(&person_path).await.body;
+    assert!(
+        after_removal.contains("id=\"removed-accounts\""),
+        "removed accounts stay visible with their date"
+    );
+
     let refused = official
         .post_form(&format!("{person_path}/delete"), &[("csrf_token", &token)])
         .await;
@@ -328,7 +377,7 @@ async fn workforce_pages_body(app: &TestApp) {
     assert!(
         export
             .body
-            .contains("Ana Lopez,Medical assistant,clinical,2024-03-01,2026-11-30,terminated,EHR=alopez;Windows=CLINIC\\alopez"),
+            .contains("Ana Lopez,Medical assistant,clinical,2024-03-01,2026-11-30,terminated,Windows=CLINIC\\alopez"),
         "{}",
         export.body
     );
@@ -777,6 +826,67 @@ async fn accounts_and_password_body(app: &TestApp) {
 }
 on_both!(accounts_and_password, accounts_and_password_body);
 
+async fn accounts_can_be_disabled_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let mut manager = app.client_with_role(&mut official, Role::Manager).await;
+    let manager_id = app
+        .store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|user| user.role == Role::Manager)
+        .unwrap()
+        .id;
+    let token = official.get("/accounts").await.csrf();
+
+    let demoted = official
+        .post_form(
+            &format!("/accounts/{manager_id}/role"),
+            &[("csrf_token", &token), ("role", "staff")],
+        )
+        .await;
+    assert_eq!(demoted.location(), "/accounts?notice=saved");
+    assert_eq!(
+        manager.get("/workforce").await.location(),
+        "/login",
+        "a role change ends the account's sessions"
+    );
+
+    let disabled = official
+        .post_form(&format!("/accounts/{manager_id}/disable"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(disabled.status, StatusCode::SEE_OTHER);
+    let form = manager.get("/login").await;
+    let refused = manager
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", &form.csrf()),
+                ("email", "manager@example.org"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+
+    let official_id = app
+        .store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|user| user.role == Role::SecurityOfficial)
+        .unwrap()
+        .id;
+    let last = official
+        .post_form(&format!("/accounts/{official_id}/disable"), &[("csrf_token", &token)])
+        .await;
+    assert_eq!(last.status, StatusCode::CONFLICT);
+    assert!(last.body.contains("only enabled Security Official"));
+}
+on_both!(accounts_can_be_disabled, accounts_can_be_disabled_body);
+
 async fn staff_sees_security_official_body(app: &TestApp) {
     let mut official = app.set_up().await;
     let person = app.store.people().await.unwrap()[0].id.to_string();
@@ -843,5 +953,83 @@ async fn html_is_escaped() {
 
     assert!(!list.body.contains("<script>alert(1)</script>"));
     assert!(list.body.contains("&#60;script&#62;") || list.body.contains("&lt;script&gt;"));
+    app.finish().await;
+}
+
+#[test]
+fn templates_use_no_inline_styles() {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains(" style=\""),
+            "{} has an inline style, which the Content-Security-Policy blocks",
+            path.display()
+        );
+        assert!(
+            !text.contains("<script"),
+            "{} has a script, which the Content-Security-Policy blocks",
+            path.display()
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_pages_and_methods_get_error_pages() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut official = app.set_up().await;
+
+    let missing = official.get("/no-such-page").await;
+    let wrong_method = official.get("/logout").await;
+
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("page not found"));
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn oversized_upload_is_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut official = app.set_up().await;
+    let instance = app.store.instances(false).await.unwrap()[0].id;
+    let token = official.get("/dashboard").await.csrf();
+    let huge = vec![b'x'; 26 * 1024 * 1024];
+
+    let page = official
+        .post_multipart(
+            &format!("/calendar/items/{instance}/complete"),
+            &[("csrf_token", &token)],
+            &[("evidence", "big.bin", &huge)],
+        )
+        .await;
+
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.body.contains("larger than 25 MB"));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn future_decision_date_is_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut official = app.set_up().await;
+    let token = official.get("/addressable").await.csrf();
+
+    let page = official
+        .post_form(
+            "/addressable/164.308-a-5-ii-C",
+            &[
+                ("csrf_token", &token),
+                ("outcome", "implemented"),
+                ("how", "Alerts"),
+                ("decided_on", "2031-06-01"),
+                ("signature", "Dana Reyes"),
+            ],
+        )
+        .await;
+
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("<strong>decision date</strong>"));
     app.finish().await;
 }

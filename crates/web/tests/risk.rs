@@ -616,3 +616,240 @@ async fn register_and_plan_export_csv_body(app: &TestApp) {
     );
 }
 on_both!(register_and_plan_export_csv, register_and_plan_export_csv_body);
+
+/// Adds a plan item to the risk at `entry` through the form.
+async fn plan_safeguard(official: &mut Client<'_>, entry: &str, safeguard: &str, deadline: &str) {
+    let added = post(
+        official,
+        entry,
+        &format!("{entry}/plan"),
+        &[
+            ("safeguard_type", "physical"),
+            ("safeguard", safeguard),
+            ("owner", "Dana Reyes"),
+            ("deadline", deadline),
+            ("acceptance_criteria", "The laptop is locked to the desk"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+}
+
+async fn register_and_plan_export_xlsx_body(app: &TestApp) {
+    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+    let mut official = app.set_up().await;
+    let analysis = start_analysis(&mut official).await;
+    add_risk(
+        &mut official,
+        &analysis,
+        "Front-desk laptop",
+        "equipment-loss-theft",
+        "moderate",
+        "high",
+    )
+    .await;
+    let entry = entry_path(&mut official, &analysis, "Front-desk laptop").await;
+    decide(&mut official, &entry, &ACCEPT_FIELDS).await;
+    plan_safeguard(&mut official, &entry, "Cable lock at the front desk", "2027-01-31").await;
+
+    let page = official.get(&analysis).await.body;
+    assert!(page.contains(&format!("href=\"{analysis}/register.xlsx\"")));
+    assert!(official.get("/risk/plan").await.body.contains("href=\"/risk/plan.xlsx\""));
+
+    let register = official.get(&format!("{analysis}/register.xlsx")).await;
+    assert_eq!(register.status, StatusCode::OK);
+    assert_eq!(register.headers[axum::http::header::CONTENT_TYPE], XLSX);
+    assert_eq!(
+        register.headers[axum::http::header::CONTENT_DISPOSITION],
+        "attachment; filename=\"risk-register-v1.xlsx\""
+    );
+    assert!(register.body.as_bytes().starts_with(b"PK\x03\x04"), "an XLSX file is a ZIP archive");
+
+    let plan = official.get("/risk/plan.xlsx").await;
+    assert_eq!(plan.status, StatusCode::OK);
+    assert_eq!(plan.headers[axum::http::header::CONTENT_TYPE], XLSX);
+    assert_eq!(
+        plan.headers[axum::http::header::CONTENT_DISPOSITION],
+        "attachment; filename=\"risk-management-plan.xlsx\""
+    );
+    assert!(plan.body.as_bytes().starts_with(b"PK\x03\x04"));
+
+    let unknown = official.get("/risk/analyses/not-an-id/register.xlsx").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let missing = official
+        .get("/risk/analyses/0190f5c2-8a4b-7c3d-9e1f-2a3b4c5d6e7f/register.xlsx")
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+on_both!(register_and_plan_export_xlsx, register_and_plan_export_xlsx_body);
+
+async fn printable_analysis_shows_everything_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let analysis = start_analysis(&mut official).await;
+    add_risk(
+        &mut official,
+        &analysis,
+        "Front-desk laptop",
+        "equipment-loss-theft",
+        "moderate",
+        "high",
+    )
+    .await;
+    let unsafe_text = post(
+        &mut official,
+        &analysis,
+        &format!("{analysis}/entries"),
+        &[
+            ("asset_name", "E-fax"),
+            ("threat", "misdirected-communication"),
+            ("vulnerabilities", "<script>alert(1)</script>"),
+            ("existing_controls", "Cover sheet"),
+            ("likelihood", "low"),
+            ("impact", "low"),
+        ],
+    )
+    .await;
+    assert_eq!(unsafe_text.status, StatusCode::SEE_OTHER, "{}", unsafe_text.body);
+    let laptop = entry_path(&mut official, &analysis, "Front-desk laptop").await;
+    decide(&mut official, &laptop, &ACCEPT_FIELDS).await;
+    plan_safeguard(&mut official, &laptop, "Cable lock at the front desk", "2027-01-31").await;
+
+    let print_path = format!("{analysis}/print");
+    assert!(official.get(&analysis).await.body.contains(&format!("href=\"{print_path}\"")));
+
+    let draft = official.get(&print_path).await;
+    assert_eq!(draft.status, StatusCode::OK);
+    let body = &draft.body;
+    for (_, value) in ANALYSIS_FIELDS {
+        assert!(body.contains(value), "the print lacks {value:?}");
+    }
+    assert!(body.contains("<strong>Maple Grove Family Medicine</strong>"));
+    assert!(body.contains("<span class=\"status due-soon\">Draft</span>"));
+    assert!(body.contains("<figure class=\"heat-map\">"));
+    assert!(body.contains("data-likelihood=\"moderate\" data-impact=\"high\" data-count=\"1\""));
+    assert!(body.contains("No offline backup; shared front-desk login"));
+    assert!(body.contains("Antivirus on every workstation"));
+    assert!(body.contains("Likelihood Moderate, impact High: level <strong>Moderate</strong>"));
+    assert!(body.contains("<strong>Accept</strong>, decided 2026-12-04 by Dana Reyes; residual level Moderate"));
+    assert!(body.contains("Full-disk encryption is already on"));
+    assert!(body.contains("Security Official: Dana Reyes<br>Leadership: Dr. Sam Okafor, Owner physician: Dr. Sam Okafor"));
+    assert!(
+        body.contains("<dt>Decision</dt><dd>None recorded yet</dd>"),
+        "the fax risk is undecided"
+    );
+    assert!(body.contains("Cable lock at the front desk"));
+    assert!(body.contains("<td>2027-01-31</td>"));
+    assert!(
+        body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "user text is escaped: {body}"
+    );
+    assert!(!body.contains("<script>alert(1)"));
+    assert!(body.contains("<p class=\"no-print\">"));
+    assert!(!body.contains("action=\"/risk"), "the print has no forms");
+
+    let fax = entry_path(&mut official, &analysis, "E-fax").await;
+    decide(
+        &mut official,
+        &fax,
+        &[
+            ("treatment", "mitigate"),
+            ("decided_on", "2026-12-04"),
+            ("residual_level", "very_low"),
+            ("signature", "Dana Reyes"),
+        ],
+    )
+    .await;
+    let finalized = post(&mut official, &analysis, &format!("{analysis}/finalize"), &[]).await;
+    assert_eq!(finalized.status, StatusCode::SEE_OTHER, "{}", finalized.body);
+
+    let final_print = official.get(&print_path).await.body;
+    assert!(
+        final_print.contains("<span class=\"status met\">Finalized</span> on 2026-12-04 10:00 by Dana Reyes."),
+        "the finalized state shows the local date and time"
+    );
+    assert!(!final_print.contains("None recorded yet"));
+
+    let mut auditor = app.client_with_role(&mut official, Role::Auditor).await;
+    assert_eq!(auditor.get(&print_path).await.status, StatusCode::OK);
+    let unknown = official.get("/risk/analyses/0190f5c2-8a4b-7c3d-9e1f-2a3b4c5d6e7f/print").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+on_both!(printable_analysis_shows_everything, printable_analysis_shows_everything_body);
+
+/// Returns the `data-state` of the calendar's plan-item row that links `safeguard`, if listed.
+fn calendar_plan_state(body: &str, safeguard: &str) -> Option<String> {
+    let table = body.split("<table id=\"plan-items\">").nth(1)?.split("</table>").next()?;
+    let row = table
+        .split("<tr data-state=\"")
+        .find(|row| row.contains(&format!(">{safeguard}</a>")))?;
+    row.split('"').next().map(str::to_owned)
+}
+
+async fn calendar_lists_open_plan_items_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let empty = official.get("/calendar").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(
+        empty
+            .body
+            .contains("No safeguard of the <a href=\"/risk/plan\">risk management plan</a> is open.")
+    );
+
+    let analysis = start_analysis(&mut official).await;
+    add_risk(
+        &mut official,
+        &analysis,
+        "Front-desk laptop",
+        "equipment-loss-theft",
+        "moderate",
+        "high",
+    )
+    .await;
+    let entry = entry_path(&mut official, &analysis, "Front-desk laptop").await;
+
+    // The test clock's practice day is 2026-12-04, so a deadline up to 2026-12-18 is due soon.
+    plan_safeguard(&mut official, &entry, "Overdue lock", "2026-12-01").await;
+    plan_safeguard(&mut official, &entry, "Due today", "2026-12-04").await;
+    plan_safeguard(&mut official, &entry, "Last due-soon day", "2026-12-18").await;
+    plan_safeguard(&mut official, &entry, "First upcoming day", "2026-12-19").await;
+    plan_safeguard(&mut official, &entry, "Finished lock", "2026-12-10").await;
+
+    let plan = official.get("/risk/plan").await.body;
+    let finished = plan
+        .split("<tr id=\"item-")
+        .find(|row| row.contains("Finished lock"))
+        .and_then(|row| row.split('"').next())
+        .unwrap()
+        .to_owned();
+    let completed = post(
+        &mut official,
+        "/risk/plan",
+        &format!("/risk/plan/{finished}"),
+        &[
+            ("status", "completed"),
+            ("completion_evidence", "Photo of the cable lock"),
+            ("completed_on", "2026-12-04"),
+        ],
+    )
+    .await;
+    assert_eq!(completed.status, StatusCode::SEE_OTHER, "{}", completed.body);
+
+    let calendar = official.get("/calendar").await;
+    assert_eq!(calendar.status, StatusCode::OK);
+    let body = &calendar.body;
+    assert_eq!(calendar_plan_state(body, "Overdue lock").as_deref(), Some("overdue"));
+    assert_eq!(calendar_plan_state(body, "Due today").as_deref(), Some("due-soon"));
+    assert_eq!(calendar_plan_state(body, "Last due-soon day").as_deref(), Some("due-soon"));
+    assert_eq!(calendar_plan_state(body, "First upcoming day").as_deref(), Some("upcoming"));
+    assert_eq!(calendar_plan_state(body, "Finished lock"), None, "completed items are not listed");
+    assert!(body.contains("<td>2026-12-01</td><td>Dana Reyes</td><td><span class=\"status overdue\">Overdue</span></td>"));
+    assert!(body.contains("<td>Front-desk laptop: Loss or theft of equipment or data</td>"));
+    assert!(body.contains("href=\"/risk/plan#item-"));
+
+    let mut auditor = app.client_with_role(&mut official, Role::Auditor).await;
+    let read_only = auditor.get("/calendar").await;
+    assert_eq!(read_only.status, StatusCode::OK);
+    assert_eq!(calendar_plan_state(&read_only.body, "Overdue lock").as_deref(), Some("overdue"));
+}
+on_both!(calendar_lists_open_plan_items, calendar_lists_open_plan_items_body);

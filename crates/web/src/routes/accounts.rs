@@ -7,11 +7,12 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use jiff::SignedDuration;
 use safeguard_domain::accounts::{Permission, Role};
+use safeguard_domain::ids::{InvitationId, UserId};
 use safeguard_domain::values::{EmailAddress, InvalidValue, Line};
 use safeguard_store::accounts::{Invitation, User};
 use serde::Deserialize;
@@ -109,4 +110,62 @@ pub(crate) async fn invite(
     page.users = state.store.users().await?;
     page.invitations = state.store.open_invitations().await?;
     render(&page)
+}
+
+fn parse_user_id(text: &str) -> Result<UserId, AppError> {
+    text.parse().map_err(|_| AppError::NotFound("account"))
+}
+
+/// Disables an account: it can no longer sign in and its sessions end at once.
+pub(crate) async fn disable(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, AppError> {
+    user.require(Permission::ManageAccounts)?;
+    let target = parse_user_id(&id)?;
+
+    state.store.set_account_disabled(user.id(), target, true).await?;
+    tracing::info!(user.id = %user.id(), target.id = %target, "account disabled");
+    Ok(Redirect::to("/accounts?notice=saved").into_response())
+}
+
+pub(crate) async fn enable(State(state): State<AppState>, user: CurrentUser, Path(id): Path<String>) -> Result<Response, AppError> {
+    user.require(Permission::ManageAccounts)?;
+    let target = parse_user_id(&id)?;
+
+    state.store.set_account_disabled(user.id(), target, false).await?;
+    tracing::info!(user.id = %user.id(), target.id = %target, "account enabled");
+    Ok(Redirect::to("/accounts?notice=saved").into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+/// Changes an account's role; its sessions end so the new role applies from the next sign-in.
+pub(crate) async fn change_role(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageAccounts)?;
+    let target = parse_user_id(&id)?;
+    let role: Role = form.role.parse()?;
+
+    state.store.change_role(user.id(), target, role).await?;
+    tracing::info!(user.id = %user.id(), target.id = %target, role = role.code(), "account role changed");
+    Ok(Redirect::to("/accounts?notice=saved").into_response())
+}
+
+pub(crate) async fn cancel_invitation(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ManageAccounts)?;
+    let id: InvitationId = id.parse().map_err(|_| AppError::NotFound("open invitation"))?;
+
+    state.store.cancel_invitation(user.id(), id).await?;
+    tracing::info!(user.id = %user.id(), "invitation cancelled");
+    Ok(Redirect::to("/accounts?notice=saved").into_response())
 }

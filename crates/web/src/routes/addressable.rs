@@ -137,6 +137,13 @@ pub(crate) async fn sign(
     )
     .map_err(|mut found| errors.append(&mut found))
     .ok();
+    let (today, _) = practice_today(&state).await?;
+    if input.as_ref().is_some_and(|input| input.decided_on > today) {
+        errors.push(InvalidValue::new(
+            "decision date",
+            "is in the future; date a decision on or before the day it is signed",
+        ));
+    }
     if input.is_some() && !signature_matches(&form.signature, &user.user.display_name) {
         errors.push(InvalidValue::new(
             "signature",

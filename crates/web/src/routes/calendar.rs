@@ -1,5 +1,5 @@
-//! The compliance calendar: obligations, their instances, completion with evidence files, and
-//! evidence downloads.
+//! The compliance calendar: obligations, their instances, completion with evidence files,
+//! evidence downloads, and the open items of the risk management plan with their deadlines.
 
 use std::collections::HashMap;
 
@@ -12,11 +12,14 @@ use jiff::civil::Date;
 use safeguard_domain::accounts::Permission;
 use safeguard_domain::calendar::{Cadence, CompletionInput, InstanceState, ObligationInput, instance_state};
 use safeguard_domain::catalog;
+use safeguard_domain::compliance::PLAN_ITEM_NOTICE_DAYS;
 use safeguard_domain::ids::{InstanceId, ObligationId, UserId};
+use safeguard_domain::risk::plan_item_state;
 use safeguard_domain::values::InvalidValue;
 use safeguard_store::accounts::User;
 use safeguard_store::calendar::{Instance, Obligation};
 use safeguard_store::evidence::StoredFile;
+use safeguard_store::risk::PlanItem;
 use serde::Deserialize;
 
 use super::{citation_slug, notice, practice_today};
@@ -31,12 +34,20 @@ struct Row {
     state: InstanceState,
 }
 
+/// An open item of the risk management plan with its state on the practice's current day.
+struct PlanRow {
+    item: PlanItem,
+    state: InstanceState,
+}
+
 #[derive(Template)]
 #[template(path = "calendar.html")]
 struct CalendarPage {
     layout: Layout,
     today: Date,
     rows: Vec<Row>,
+    plan_rows: Vec<PlanRow>,
+    plan_notice_days: i64,
     obligations: Vec<Obligation>,
     users: Vec<User>,
     citations: Vec<(&'static str, &'static str, String)>,
@@ -63,6 +74,21 @@ async fn calendar_page(
             Row { instance, state }
         })
         .collect();
+
+    // Plan items have deadlines but no obligation, so they are listed beside the instances
+    // rather than among them. Completed items drop off, as the plan page keeps their record.
+    let plan_rows = state
+        .store
+        .plan_items(None)
+        .await?
+        .into_iter()
+        .filter(|item| item.status.is_open())
+        .map(|item| PlanRow {
+            state: plan_item_state(item.status, item.deadline, item.completed_on, today),
+            item,
+        })
+        .collect();
+
     let citations = catalog::STANDARDS
         .iter()
         .flat_map(|standard| {
@@ -77,6 +103,8 @@ async fn calendar_page(
         layout: Layout::signed_in("Calendar", user, csrf),
         today,
         rows,
+        plan_rows,
+        plan_notice_days: PLAN_ITEM_NOTICE_DAYS,
         obligations: state.store.obligations().await?,
         users: state.store.users().await?,
         citations,

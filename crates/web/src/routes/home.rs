@@ -73,13 +73,14 @@ pub(crate) async fn dashboard(
     user.require(Permission::ViewProgram)?;
     let (today, _) = practice_today(&state).await?;
 
+    let can_manage = user.role().allows(Permission::ManageProgram);
     let facts = state.store.program_facts().await?;
     let statuses: Vec<StandardStatus> = assess(&facts, today);
     let rows: Vec<StatusRow> = statuses
         .into_iter()
         .flat_map(|standard| {
-            let mut rows = vec![status_row(standard.standard, true)];
-            rows.extend(standard.specifications.into_iter().map(|item| status_row(item, false)));
+            let mut rows = vec![status_row(standard.standard, true, can_manage)];
+            rows.extend(standard.specifications.into_iter().map(|item| status_row(item, false, can_manage)));
             rows
         })
         .collect();
@@ -124,19 +125,26 @@ pub(crate) async fn dashboard(
     })
 }
 
-fn status_row(item: ItemStatus, is_standard: bool) -> StatusRow {
+/// Builds a row of the status table. Roles that cannot make the missing record still get the
+/// link, to read what is there, but with a label that does not promise a form.
+fn status_row(item: ItemStatus, is_standard: bool, can_manage: bool) -> StatusRow {
     let links = item
         .gaps
         .iter()
         .map(|gap| {
             let (href, label) = match &gap.fix {
                 Fix::CompleteInstance(id) => (format!("/calendar/items/{id}"), "Complete it"),
-                Fix::DecideAddressable(citation) => (format!("/addressable/{}", citation_slug(citation)), "Record a decision"),
-                Fix::Designate => ("/program/designation".to_owned(), "Designate"),
+                Fix::DecideAddressable(citation) if can_manage => {
+                    (format!("/addressable/{}", citation_slug(citation)), "Record a decision")
+                }
+                Fix::DecideAddressable(citation) => (format!("/addressable/{}", citation_slug(citation)), "See the decisions"),
+                Fix::Designate if can_manage => ("/program/designation".to_owned(), "Designate"),
+                Fix::Designate => ("/program/designation".to_owned(), "See the designations"),
+                Fix::AddObligation(_) if !can_manage => ("/calendar".to_owned(), "See the calendar"),
                 Fix::AddObligation(citation) if *citation == ACTIVITY_REVIEW_CITATION => {
                     ("/activity-review/schedule#new".to_owned(), "Add a system to the review schedule")
                 }
-                Fix::AddObligation(citation) => (format!("/calendar?citation={}", citation_slug(citation)), "Add an obligation"),
+                Fix::AddObligation(citation) => (format!("/calendar?citation={}#new", citation_slug(citation)), "Add an obligation"),
                 Fix::FinalizeRiskAnalysis => ("/risk".to_owned(), "Open the risk analysis"),
                 Fix::DecideRisks => ("/risk".to_owned(), "Decide the risks"),
                 Fix::CompletePlanItem(id) => (format!("/risk/plan#item-{id}"), "Update the plan item"),

@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
-use safeguard_documents::{RiskPlanRow, RiskRegisterRow, risk_plan_csv, risk_register_csv};
+use safeguard_documents::{RiskPlanRow, RiskRegisterRow, risk_plan_csv, risk_plan_xlsx, risk_register_csv, risk_register_xlsx};
 use safeguard_domain::accounts::Permission;
 use safeguard_domain::ids::{AssetId, PlanItemId, RiskAnalysisId, RiskEntryId};
 use safeguard_domain::risk::{
@@ -640,16 +640,48 @@ pub(crate) async fn update_plan_item(
     Ok(Redirect::to(&format!("/risk/plan?notice=saved#item-{id}")).into_response())
 }
 
-fn csv_response(file_name: String, text: String) -> Response {
+/// The media type of an XLSX workbook.
+const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn attachment(media_type: &str, file_name: String, body: impl IntoResponse) -> Response {
     let disposition = format!("attachment; filename=\"{file_name}\"");
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_TYPE, media_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        text,
+        body,
     )
         .into_response()
+}
+
+/// Returns the register rows of an analysis's entries, as both register exports write them.
+fn register_rows<'a>(analysis: &RiskAnalysis, entries: &'a [RiskEntry]) -> Vec<RiskRegisterRow<'a>> {
+    entries
+        .iter()
+        .map(|entry| {
+            let decision = entry.decision.as_ref();
+            RiskRegisterRow {
+                analysis_version: analysis.version.to_string(),
+                asset: &entry.asset_name,
+                threat: &entry.threat_name,
+                vulnerabilities: &entry.vulnerabilities,
+                existing_controls: &entry.existing_controls,
+                likelihood: entry.likelihood.label(),
+                impact: entry.impact.label(),
+                risk_level: entry.level.label(),
+                decision: decision.map_or("", |decision| decision.treatment.label()),
+                decided_on: decision.map(|decision| decision.decided_on.to_string()).unwrap_or_default(),
+                decided_by: decision.map_or("", |decision| decision.decided_by_name.as_str()),
+                residual_level: decision.map_or("", |decision| decision.residual_level.label()),
+                rationale: decision.and_then(|decision| decision.rationale.as_deref()).unwrap_or_default(),
+                leadership_approval: decision
+                    .and_then(|decision| decision.leadership.as_ref())
+                    .map(|(name, title, signature)| format!("{name}, {title}: {signature}"))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
 }
 
 /// Exports the risk register of one analysis version as CSV.
@@ -663,30 +695,46 @@ pub(crate) async fn export_register(
     let analysis = state.store.risk_analysis(id).await?;
     let entries = state.store.risk_entries(id).await?;
 
-    let rows = entries.iter().map(|entry| {
-        let decision = entry.decision.as_ref();
-        RiskRegisterRow {
-            analysis_version: analysis.version.to_string(),
-            asset: &entry.asset_name,
-            threat: &entry.threat_name,
-            vulnerabilities: &entry.vulnerabilities,
-            existing_controls: &entry.existing_controls,
-            likelihood: entry.likelihood.label(),
-            impact: entry.impact.label(),
-            risk_level: entry.level.label(),
-            decision: decision.map_or("", |decision| decision.treatment.label()),
-            decided_on: decision.map(|decision| decision.decided_on.to_string()).unwrap_or_default(),
-            decided_by: decision.map_or("", |decision| decision.decided_by_name.as_str()),
-            residual_level: decision.map_or("", |decision| decision.residual_level.label()),
-            rationale: decision.and_then(|decision| decision.rationale.as_deref()).unwrap_or_default(),
-            leadership_approval: decision
-                .and_then(|decision| decision.leadership.as_ref())
-                .map(|(name, title, signature)| format!("{name}, {title}: {signature}"))
-                .unwrap_or_default(),
-        }
-    });
-    let text = risk_register_csv(rows).map_err(|error| AppError::Internal(error.to_string()))?;
-    Ok(csv_response(format!("risk-register-v{}.csv", analysis.version), text))
+    let text = risk_register_csv(register_rows(&analysis, &entries)).map_err(|error| AppError::Internal(error.to_string()))?;
+    let file_name = format!("risk-register-v{}.csv", analysis.version);
+    Ok(attachment("text/csv; charset=utf-8", file_name, text))
+}
+
+/// Exports the risk register of one analysis version as an XLSX workbook.
+pub(crate) async fn export_register_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ViewProgram)?;
+    let id = parse_analysis_id(&id)?;
+    let analysis = state.store.risk_analysis(id).await?;
+    let entries = state.store.risk_entries(id).await?;
+
+    let bytes =
+        risk_register_xlsx(register_rows(&analysis, &entries)).map_err(|error| AppError::Internal(crate::error::error_chain(&error)))?;
+    let file_name = format!("risk-register-v{}.xlsx", analysis.version);
+    Ok(attachment(XLSX_MEDIA_TYPE, file_name, bytes))
+}
+
+/// Returns the plan rows of plan items, as both plan exports write them.
+fn plan_rows(items: &[PlanItem]) -> Vec<RiskPlanRow<'_>> {
+    items
+        .iter()
+        .map(|item| RiskPlanRow {
+            safeguard: &item.safeguard,
+            safeguard_type: item.safeguard_type.label(),
+            asset: &item.asset_name,
+            threat: &item.threat_name,
+            analysis_version: item.analysis_version.to_string(),
+            owner: &item.owner,
+            deadline: item.deadline.to_string(),
+            acceptance_criteria: &item.acceptance_criteria,
+            status: item.status.label(),
+            completion_evidence: item.completion_evidence.as_deref().unwrap_or_default(),
+            completed_on: item.completed_on.map(|day| day.to_string()).unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// Exports every item of the risk management plan as CSV.
@@ -694,19 +742,68 @@ pub(crate) async fn export_plan(State(state): State<AppState>, user: CurrentUser
     user.require(Permission::ViewProgram)?;
     let items = state.store.plan_items(None).await?;
 
-    let rows = items.iter().map(|item| RiskPlanRow {
-        safeguard: &item.safeguard,
-        safeguard_type: item.safeguard_type.label(),
-        asset: &item.asset_name,
-        threat: &item.threat_name,
-        analysis_version: item.analysis_version.to_string(),
-        owner: &item.owner,
-        deadline: item.deadline.to_string(),
-        acceptance_criteria: &item.acceptance_criteria,
-        status: item.status.label(),
-        completion_evidence: item.completion_evidence.as_deref().unwrap_or_default(),
-        completed_on: item.completed_on.map(|day| day.to_string()).unwrap_or_default(),
-    });
-    let text = risk_plan_csv(rows).map_err(|error| AppError::Internal(error.to_string()))?;
-    Ok(csv_response("risk-management-plan.csv".to_owned(), text))
+    let text = risk_plan_csv(plan_rows(&items)).map_err(|error| AppError::Internal(error.to_string()))?;
+    Ok(attachment("text/csv; charset=utf-8", "risk-management-plan.csv".to_owned(), text))
+}
+
+/// Exports every item of the risk management plan as an XLSX workbook.
+pub(crate) async fn export_plan_xlsx(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    user.require(Permission::ViewProgram)?;
+    let items = state.store.plan_items(None).await?;
+
+    let bytes = risk_plan_xlsx(plan_rows(&items)).map_err(|error| AppError::Internal(crate::error::error_chain(&error)))?;
+    Ok(attachment(XLSX_MEDIA_TYPE, "risk-management-plan.xlsx".to_owned(), bytes))
+}
+
+#[derive(Template)]
+#[template(path = "risk_print.html")]
+struct PrintPage {
+    layout: Layout,
+    practice_name: String,
+    analysis: RiskAnalysis,
+    finalized_at: Option<String>,
+    entries: Vec<RiskEntry>,
+    heat: HeatMap,
+    items: Vec<PlanItem>,
+    printed_on: Date,
+}
+
+/// Shows a whole analysis on one page for printing: its details and state, every risk with its
+/// rating, decision and signatures, the heat map and the plan items of its risks.
+pub(crate) async fn print_analysis(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    user.require(Permission::ViewProgram)?;
+    let id = parse_analysis_id(&id)?;
+    let analysis = state.store.risk_analysis(id).await?;
+    let entries = state.store.risk_entries(id).await?;
+    let practice = state
+        .store
+        .practice()
+        .await?
+        .ok_or(AppError::NotFound("practice (finish setup first)"))?;
+    let zone = practice.profile.time_zone.zone().clone();
+    let (today, _) = practice_today(&state).await?;
+
+    let items = state
+        .store
+        .plan_items(None)
+        .await?
+        .into_iter()
+        .filter(|item| entries.iter().any(|entry| entry.id == item.entry_id))
+        .collect();
+
+    render(&PrintPage {
+        layout: Layout::signed_in(format!("{} (version {})", analysis.title, analysis.version), &user, &csrf),
+        practice_name: practice.profile.name.to_string(),
+        finalized_at: analysis.finalized_at.map(|at| super::local_time(at, &zone)),
+        heat: build_heat_map(&entries),
+        analysis,
+        entries,
+        items,
+        printed_on: today,
+    })
 }

@@ -24,8 +24,8 @@ use crate::session::{CsrfToken, CurrentUser, SESSION_COOKIE, SESSION_LIFETIME, a
 /// The one message for every failed sign-in, so it does not reveal which accounts exist.
 const SIGN_IN_FAILED: &str = "Sign-in failed. Check the e-mail address and password and try again.";
 const SIGN_IN_WINDOW: SignedDuration = SignedDuration::from_mins(15);
-const MAX_ATTEMPTS_PER_ACCOUNT: i64 = 10;
-const MAX_ATTEMPTS_PER_ADDRESS: i64 = 30;
+const MAX_FAILURES_PER_ACCOUNT: i64 = 10;
+const MAX_FAILURES_PER_ADDRESS: i64 = 30;
 
 #[derive(Template)]
 #[template(path = "setup.html")]
@@ -205,35 +205,29 @@ pub(crate) async fn login(
         )
     };
 
-    // Attempts count per address and per account name, so neither one address guessing many
-    // accounts nor many addresses guessing one account gets unlimited tries.
-    let by_address = state
-        .store
-        .count_sign_in_attempt(&format!("address:{address}"), SIGN_IN_WINDOW)
-        .await?;
-    let by_account = state
-        .store
-        .count_sign_in_attempt(
-            &format!("account:{}", token_hash(&form.email.trim().to_lowercase())),
-            SIGN_IN_WINDOW,
-        )
-        .await?;
-    if by_address > MAX_ATTEMPTS_PER_ADDRESS || by_account > MAX_ATTEMPTS_PER_ACCOUNT {
-        tracing::warn!("sign-in throttled");
+    // Failed attempts count per address and per account name, so neither one address guessing
+    // many accounts nor many addresses guessing one account gets unlimited tries. Only failures
+    // count, so a person who types the right password is never held back by their own sign-ins.
+    let throttle_keys = [
+        format!("address:{address}"),
+        format!("account:{}", token_hash(&form.email.trim().to_lowercase())),
+    ];
+    let by_address = state.store.failed_sign_ins(&throttle_keys[0], SIGN_IN_WINDOW).await?;
+    let by_account = state.store.failed_sign_ins(&throttle_keys[1], SIGN_IN_WINDOW).await?;
+    if by_address >= MAX_FAILURES_PER_ADDRESS || by_account >= MAX_FAILURES_PER_ACCOUNT {
+        tracing::warn!(by_address, by_account, "sign-in throttled");
         return Err(AppError::TooManyAttempts);
     }
 
-    let Ok(email) = EmailAddress::parse("email", &form.email) else {
-        let _ = verify_password(SecretString::from(form.password), None).await?;
-        return failed(form.email);
+    let credentials = match EmailAddress::parse("email", &form.email) {
+        Ok(email) => state.store.credentials(&email).await?,
+        Err(_) => None,
     };
-    let credentials = state.store.credentials(&email).await?;
     let stored_hash = credentials.as_ref().map(|credentials| credentials.password_hash.clone());
-    if !verify_password(SecretString::from(form.password), stored_hash).await? {
+    let verified = verify_password(SecretString::from(form.password), stored_hash).await?;
+    let Some(credentials) = credentials.filter(|_| verified) else {
         tracing::info!("sign-in failed");
-        return failed(form.email);
-    }
-    let Some(credentials) = credentials else {
+        state.store.record_failed_sign_in(&throttle_keys, SIGN_IN_WINDOW).await?;
         return failed(form.email);
     };
 
@@ -243,6 +237,9 @@ pub(crate) async fn login(
 }
 
 /// Creates a new session (replacing `previous`), sets its cookie and goes home.
+///
+/// The cookie has no `Max-Age`, so closing the browser ends it on a shared front-desk
+/// computer; the database still ends the session after its absolute and idle limits.
 async fn start_session(state: &AppState, user_id: safeguard_domain::ids::UserId, previous: Option<&str>) -> Result<Response, AppError> {
     let token = new_token();
     state
@@ -253,12 +250,7 @@ async fn start_session(state: &AppState, user_id: safeguard_domain::ids::UserId,
     let mut response = Redirect::to("/").into_response();
     append_cookie(
         &mut response,
-        &cookie_header(
-            SESSION_COOKIE,
-            &token,
-            Some(SESSION_LIFETIME.as_secs()),
-            state.config.secure_cookies,
-        ),
+        &cookie_header(SESSION_COOKIE, &token, None, state.config.secure_cookies),
     );
     Ok(response)
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each test file uses a different part of the harness.
 
+pub mod browser;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
