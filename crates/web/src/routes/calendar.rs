@@ -106,7 +106,7 @@ async fn calendar_page(
         plan_rows,
         plan_notice_days: PLAN_ITEM_NOTICE_DAYS,
         obligations: state.store.obligations().await?,
-        users: state.store.users().await?,
+        users: obligation_owners(state).await?,
         citations,
         chosen_citation: chosen.to_owned(),
         cadences: Cadence::ALL,
@@ -177,7 +177,12 @@ pub(crate) async fn create_obligation(
         .map_err(|_| errors.push(InvalidValue::new("owner", "choose who owns the obligation")))
         .ok();
 
-    let (Some(input), Some(owner)) = (input, owner) else {
+    let owners = obligation_owners(&state).await?;
+    if owner.is_some_and(|owner| !owners.iter().any(|account| account.id == owner)) {
+        errors.push(InvalidValue::new("owner", "must be an enabled Security Official or manager account, who can complete calendar items"));
+    }
+
+    let (Some(input), Some(owner)) = (input, owner.filter(|_| errors.is_empty())) else {
         return render_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &calendar_page(&state, &user, &csrf, &form.citation, errors).await?,
@@ -208,6 +213,10 @@ pub(crate) async fn update_obligation(
         .owner
         .parse()
         .map_err(|_| InvalidValue::new("owner", "choose who owns the obligation"))?;
+
+    if !obligation_owners(&state).await?.iter().any(|account| account.id == owner) {
+        return Err(InvalidValue::new("owner", "must be an enabled Security Official or manager account, who can complete calendar items").into());
+    }
 
     state.store.update_obligation(user.id(), id, owner, form.active == "1").await?;
     Ok(Redirect::to("/calendar?notice=saved").into_response())
@@ -376,4 +385,14 @@ pub(crate) async fn delete_evidence(
     user.require(Permission::ManageProgram)?;
     state.store.delete_evidence(user.id(), &sha256).await?;
     Ok(Redirect::to("/calendar").into_response())
+}
+
+/// Returns the accounts that may own an obligation: enabled accounts whose role can complete
+/// calendar items, so no item is assigned to someone who cannot open it.
+async fn obligation_owners(state: &AppState) -> Result<Vec<User>, AppError> {
+    let users = state.store.users().await?;
+    Ok(users
+        .into_iter()
+        .filter(|account| account.disabled_at.is_none() && account.role.allows(Permission::CompleteObligations))
+        .collect())
 }
