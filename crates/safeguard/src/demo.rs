@@ -8,7 +8,11 @@
 //! scheduled against the real periods of its obligation, so the demo reads the same whatever
 //! day it is seeded on. Most obligations are done on time, a few late, and a quarterly access
 //! review and one monthly security reminder were never done, so the dashboard shows every
-//! state. All names of people and companies are invented.
+//! state. The ePHI inventory, last year's finalized risk analysis, the current one in progress
+//! and the risk management plan are in [`risk`]. All names of people and companies are
+//! invented.
+
+mod risk;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -271,7 +275,7 @@ static DECISIONS: [Decision; 8] = [
 /// `{incident}` and `{expiry}` are replaced by dates when the meeting is planned.
 const MEETING_DECISIONS: [&str; 14] = [
     "Adopted the compliance calendar as the program's schedule. The practice manager finishes importing the roster and system accounts this month.",
-    "Approved the scope of the risk analysis: EHR, clearinghouse, e-fax, Microsoft 365, the file server, backups, workstations, laptops and phones. The IT provider encrypts the one physician laptop without disk encryption.",
+    "Approved the scope of the risk analysis: EHR, clearinghouse, e-fax, Microsoft 365, the file server, backups, workstations, laptops and phones. The IT provider is to replace the one physician laptop whose hardware cannot run disk encryption.",
     "Reviewed the EHR failed sign-in report; nothing unusual. Front-desk workstations now lock after 5 minutes without use.",
     "Approved multi-factor sign-in for Microsoft 365, starting with the physicians, the biller and the practice manager.",
     "Reviewed the failed restore test. The IT provider now alerts the practice manager whenever the nightly disk backup fails.",
@@ -288,7 +292,7 @@ const MEETING_DECISIONS: [&str; 14] = [
 
 /// The decisions of each quarterly report to leadership, by period.
 const LEADERSHIP_DECISIONS: [&str; 6] = [
-    "The owner approved the security program plan and the budget for disk encryption of the remaining laptop.",
+    "The owner approved the security program plan and the budget for replacing the physician laptop that cannot be encrypted.",
     "The owner accepted the risk analysis and its treatment plan, including the failed-login alternative measure.",
     "The owner approved multi-factor sign-in for all Microsoft 365 users by the end of the year.",
     "The owner asked for the missed access review to be made up and for quarterly reviews to be booked a month ahead.",
@@ -453,6 +457,11 @@ impl Timeline {
         (day < self.today).then_some(day)
     }
 
+    /// Returns the working day on or before `days` days before today.
+    fn days_ago(&self, days: i64) -> Date {
+        previous_workday(add_days(self.today, -days))
+    }
+
     /// Returns the first of the month after the current one, for text that looks ahead.
     fn next_month(&self) -> Date {
         self.today.first_of_month().saturating_add(Span::new().months(1))
@@ -569,6 +578,23 @@ enum Step {
     /// activity-review schedule, starting with the current month.
     ScheduleActivityReviews,
     HireReceptionist,
+    /// The Security Official records the first ePHI inventory and its data flows.
+    BuildInventory,
+    /// The Security Official starts an analysis: last year's, then the current copy of it.
+    StartRiskAnalysis,
+    /// Last year's analysis rates every asset of the inventory.
+    RateRisks,
+    /// Every risk of last year's analysis is decided, with a plan item for each mitigated one.
+    DecideRisks,
+    /// Last year's analysis is dated the day the owner physician accepted it and finalized.
+    FinalizeRiskAnalysis,
+    /// A plan item of last year's analysis starts or is completed. The index is into the
+    /// demo's risks.
+    PlanProgress(usize),
+    /// Two assets join the inventory after last year's analysis.
+    AddRecentAssets,
+    /// The current analysis changes a few ratings and records some decisions again.
+    ReviseRiskAnalysis,
     Complete(Box<PlannedCompletion>),
     /// Only advances the calendar, as the nightly job does on the first of each month.
     AdvanceCalendar,
@@ -696,6 +722,23 @@ async fn plan_history(store: &Store, timeline: &Timeline, official: &str) -> Res
         timeline.at(previous_workday(add_days(hire_day(timeline), -2)), 11, 0)?,
         Step::HireReceptionist,
     ));
+
+    // The inventory is recorded after the risk analysis's scope was approved, and last year's
+    // analysis is finalized before the update item that the inventory opened falls due 30 days
+    // later. The analysis is dated in the eleventh month before the current one, so it is always
+    // less than a year old and the risk analysis reads as met on any day the demo is seeded.
+    // The recent steps are placed in days before today, so the update they open is not yet due.
+    steps.push((timeline.at(timeline.day(1, 14), 10, 0)?, Step::BuildInventory));
+    steps.push((timeline.at(timeline.day(1, 19), 9, 0)?, Step::StartRiskAnalysis));
+    steps.push((timeline.at(timeline.day(1, 21), 14, 0)?, Step::RateRisks));
+    steps.push((timeline.at(timeline.day(2, 9), 15, 0)?, Step::DecideRisks));
+    steps.push((timeline.at(timeline.day(2, 11), 16, 0)?, Step::FinalizeRiskAnalysis));
+    for ((month, day), index) in risk::plan_updates() {
+        steps.push((timeline.at(timeline.day(month, day), 11, 0)?, Step::PlanProgress(index)));
+    }
+    steps.push((timeline.at(timeline.days_ago(16), 11, 0)?, Step::AddRecentAssets));
+    steps.push((timeline.at(timeline.days_ago(12), 9, 30)?, Step::StartRiskAnalysis));
+    steps.push((timeline.at(timeline.days_ago(5), 14, 0)?, Step::ReviseRiskAnalysis));
 
     let obligations = store.obligations().await?;
     for obligation in DEFAULT_OBLIGATIONS {
@@ -883,6 +926,19 @@ async fn run_step(
                 .create_person(users.manager_or_official(), &roster_row(&NEW_HIRE, hire_day(timeline))?)
                 .await?;
         }
+        Step::BuildInventory => risk::build_inventory(store, official, today).await?,
+        Step::StartRiskAnalysis => {
+            let participants = format!(
+                "{official_name}, practice manager and Security Official\n{OWNER}, owner physician\n{SECOND_PHYSICIAN}, physician\n{NURSE}, registered nurse\n{BILLER}, medical biller\nA technician of the outside IT provider"
+            );
+            risk::start_analysis(store, official, today, &participants).await?;
+        }
+        Step::RateRisks => risk::rate_first_analysis(store, official).await?,
+        Step::DecideRisks => risk::decide_first_analysis(store, timeline, official, official_name, today).await?,
+        Step::FinalizeRiskAnalysis => risk::finalize_first_analysis(store, official, today).await?,
+        Step::PlanProgress(index) => risk::update_plan_item(store, users.manager_or_official(), index, today).await?,
+        Step::AddRecentAssets => risk::add_recent_assets(store, official, today).await?,
+        Step::ReviseRiskAnalysis => risk::revise_current_analysis(store, official, official_name, today).await?,
         Step::Complete(planned) => {
             let actor = match planned.by {
                 Completer::SecurityOfficial => official,
@@ -1013,7 +1069,8 @@ impl Draft {
 /// Only what happened before today is planned. Each obligation's plan carries part of the
 /// story: one meeting held late, the second restore test failed and repeated, the
 /// second-to-last past access review missed and the last one done late, one monthly reminder
-/// missed, and the annual policy review done after its due date.
+/// missed, and the annual policy review done after its due date. The annual risk-analysis
+/// review is not planned here, because finalizing last year's analysis completes it.
 fn plan_completions(
     key: &str,
     citation: &'static str,
@@ -1034,7 +1091,6 @@ fn plan_completions(
             "restore-test" => plan_restore_test(index, period, timeline, official),
             "security-reminder" => plan_reminder(index, period, timeline),
             "micro-training" => plan_training(index, period, timeline),
-            "risk-analysis-review" if index == 0 => plan_risk_analysis(timeline, official),
             "evaluation" if index == 0 => plan_evaluation(timeline, official),
             "policy-review" if index == 0 => plan_policy_review(timeline),
             _ => None,
@@ -1086,20 +1142,6 @@ fn plan_training(index: usize, period: &Period, timeline: &Timeline) -> Option<D
         "Fifteen-minute session on {topic} at the morning huddle on {held_on}. Ten of the eleven staff attended, and the one absent read the handout and signed the attendance sheet."
     );
     Some(Draft::by_official(held_on, notes, Vec::new()))
-}
-
-/// Plans the first annual risk-analysis review: last year's risk analysis, finalized a month
-/// and a half after setup.
-fn plan_risk_analysis(timeline: &Timeline, official: &str) -> Option<Draft> {
-    let done_on = timeline.past(timeline.day(1, 18))?;
-    let file = DemoFile {
-        name: "risk-analysis-summary.txt".to_owned(),
-        text: format!(
-            "Maple Grove Family Medicine - risk analysis summary\nFinalized: {done_on}\nPrepared by: {official}\n\nScope: EHR and patient portal, clearinghouse, e-fax, Microsoft 365, file server and backups, 9 workstations, 3 physician laptops, practice phones and answering service, ECG machine and spirometer, network.\n\nHigh risks and treatment:\n- Physician laptop without disk encryption: encrypt (done within 30 days).\n- Multi-factor sign-in on only some Microsoft 365 accounts: extend to all users.\n- Single backup copy tested rarely: quarterly restore tests.\n\nMedium risks: phishing, lost phones, shared front-desk workstation sessions.\nAccepted by: {OWNER}\n"
-        ),
-    };
-    let notes = "Last year's risk analysis finalized and accepted by the owner physician. The summary is attached.".to_owned();
-    Some(Draft::by_official(done_on, notes, vec![file]))
 }
 
 /// Plans the first annual evaluation, signed in the last month of its period.
@@ -1244,7 +1286,10 @@ fn plan_reminder(index: usize, period: &Period, timeline: &Timeline) -> Option<D
 mod tests {
     use safeguard_domain::calendar::{InstanceState, instance_state};
     use safeguard_domain::catalog;
+    use safeguard_domain::compliance::{Status, assess};
+    use safeguard_domain::inventory::{Encryption, RISK_UPDATE_OBLIGATION};
     use safeguard_domain::ledger::verify_chain;
+    use safeguard_domain::risk::{PlanStatus, Treatment, plan_item_overdue};
     use safeguard_domain::workforce::PersonStatus;
 
     use super::*;
@@ -1358,10 +1403,145 @@ mod tests {
             assert_eq!(store.people().await.unwrap().len(), 12, "{now}");
             assert_eq!(store.sanctions().await.unwrap().len(), 1, "{now}");
             assert_eq!(store.review_schedule().await.unwrap().len(), 2, "{now}");
+            assert_eq!(store.assets().await.unwrap().len(), risk::asset_counts().0, "{now}");
+            let analyses = store.risk_analyses().await.unwrap();
+            assert_eq!(analyses.len(), 2, "{now}");
+            assert!(analyses[1].is_final(), "{now}");
+            let today = local_date(now, &TimeZone::get("America/New_York").unwrap());
+            let analysis_status = assess(&store.program_facts().await.unwrap(), today)
+                .iter()
+                .flat_map(|standard| standard.specifications.iter())
+                .find(|item| item.citation == "164.308(a)(1)(ii)(A)")
+                .map(|item| item.status);
+            assert_eq!(analysis_status, Some(Status::Met), "{now}");
             assert!(verify_chain(store.ledger_entries().await.unwrap()).is_ok(), "{now}");
 
             store.close().await;
         }
+    }
+
+    #[tokio::test]
+    async fn demo_seeds_inventory_and_analyses() {
+        let now: Timestamp = "2026-12-04T15:00:00Z".parse().unwrap();
+        let (store, _folder) = seeded(now).await;
+        let today = local_date(now, &TimeZone::get("America/New_York").unwrap());
+        let (asset_total, recent_assets) = risk::asset_counts();
+        let (risk_total, accepted_total, decided_again) = risk::risk_counts();
+
+        let assets = store.assets().await.unwrap();
+        assert_eq!(assets.len(), asset_total);
+        assert!((20..=30).contains(&assets.len()), "assets: {}", assets.len());
+        assert!(assets.iter().all(|asset| asset.in_service()));
+        let flows = store.data_flows().await.unwrap();
+        assert_eq!(flows.len(), 11);
+        assert!(flows.iter().any(|flow| flow.encryption == Encryption::NotEncrypted));
+
+        // Version 1 is last year's finalized analysis and version 2 the current draft copied
+        // from it, listed newest first.
+        let analyses = store.risk_analyses().await.unwrap();
+        assert_eq!(analyses.len(), 2);
+        let (current, last_year) = (&analyses[0], &analyses[1]);
+        assert!(last_year.is_final());
+        assert!(!current.is_final());
+        assert_eq!(current.copied_from, Some(last_year.id));
+        assert!(last_year.analysis_date > today.saturating_sub(Span::new().years(1)));
+
+        let first_entries = store.risk_entries(last_year.id).await.unwrap();
+        assert_eq!(first_entries.len(), risk_total);
+        assert!(
+            first_entries.iter().all(|entry| entry.decision.is_some()),
+            "every risk of last year is decided"
+        );
+        let accepted: Vec<_> = first_entries
+            .iter()
+            .filter_map(|entry| entry.decision.as_ref())
+            .filter(|decision| decision.treatment == Treatment::Accept)
+            .collect();
+        assert_eq!(accepted.len(), accepted_total);
+        assert!(accepted.iter().all(|decision| decision.rationale.is_some()));
+        assert!(accepted.iter().all(|decision| {
+            decision
+                .leadership
+                .as_ref()
+                .is_some_and(|(name, _, signature)| name == OWNER && signature == OWNER)
+        }));
+
+        // Every mitigated risk of last year has exactly one plan item; one open item is past
+        // its deadline.
+        let items = store.plan_items(None).await.unwrap();
+        for entry in &first_entries {
+            let mitigated = entry
+                .decision
+                .as_ref()
+                .is_some_and(|decision| decision.treatment == Treatment::Mitigate);
+            let planned = items.iter().filter(|item| item.entry_id == entry.id).count();
+            assert_eq!(planned, usize::from(mitigated), "{}: {}", entry.asset_name, entry.threat_name);
+        }
+        let overdue = items
+            .iter()
+            .filter(|item| plan_item_overdue(item.status, item.deadline, today))
+            .count();
+        let completed = items.iter().filter(|item| item.status == PlanStatus::Completed).count();
+        assert_eq!(overdue, 1);
+        assert!(completed >= 10, "completed plan items: {completed}");
+        assert!(items.iter().any(|item| item.status == PlanStatus::Planned));
+
+        // The current analysis copies last year's risks, rates the spirometer, and leaves the
+        // consultant's chart review unassessed and some risks undecided.
+        let current_entries = store.risk_entries(current.id).await.unwrap();
+        assert_eq!(current_entries.len(), risk_total + 1);
+        let undecided = current_entries.iter().filter(|entry| entry.decision.is_none()).count();
+        assert_eq!(undecided, risk_total + 1 - decided_again);
+        assert!(undecided > 0);
+        let changed = current_entries
+            .iter()
+            .filter(|entry| {
+                first_entries
+                    .iter()
+                    .any(|previous| previous.risk_key == entry.risk_key && previous.level != entry.level)
+            })
+            .count();
+        assert_eq!(changed, 3, "risk levels changed since last year");
+        let unassessed = store.unassessed_assets(current.id).await.unwrap();
+        assert_eq!(unassessed.len(), 1);
+        assert_eq!(recent_assets, 2);
+
+        // Finalizing last year's analysis completed the annual review and the update the first
+        // inventory opened; the two recent assets opened another that is not due yet.
+        let instances = store.instances(true).await.unwrap();
+        let updates: Vec<_> = instances
+            .iter()
+            .filter(|instance| instance.obligation.title == RISK_UPDATE_OBLIGATION.title)
+            .collect();
+        assert_eq!(updates.len(), 2);
+        assert_eq!(updates.iter().filter(|instance| instance.completed_on.is_some()).count(), 1);
+        assert!(
+            updates
+                .iter()
+                .all(|instance| instance.due_on >= today || instance.completed_on.is_some())
+        );
+        let first_review = instances
+            .iter()
+            .filter(|instance| instance.obligation.title == "Annual risk-analysis review")
+            .min_by_key(|instance| instance.due_on)
+            .unwrap();
+        assert!(first_review.completed_on.is_some_and(|day| day <= first_review.due_on));
+
+        // The dashboard shows the risk analysis met and risk management overdue, because of
+        // the overdue plan item.
+        let statuses = assess(&store.program_facts().await.unwrap(), today);
+        let status_of = |citation: &str| {
+            statuses
+                .iter()
+                .flat_map(|standard| standard.specifications.iter())
+                .find(|item| item.citation == citation)
+                .map(|item| item.status)
+                .unwrap()
+        };
+        assert_eq!(status_of("164.308(a)(1)(ii)(A)"), Status::Met);
+        assert_eq!(status_of("164.308(a)(1)(ii)(B)"), Status::Overdue);
+
+        store.close().await;
     }
 
     #[test]
