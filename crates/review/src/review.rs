@@ -116,6 +116,8 @@ fn review_file(
     let reader = open_reader(&input.path, format, &options.readers, counter.clone())?;
     let mut summary = SourceSummary::new(input.path.display().to_string(), format);
 
+    // NOTE: reading on a second thread was tried and measured slower here: events allocated on
+    // one thread and freed on another cost more CPU than the overlap saved on two cores.
     let mut items = 0u64;
     for item in reader {
         items += 1;
@@ -140,4 +142,67 @@ fn review_file(
     progress.advance(counter.load(Ordering::Relaxed));
     progress.finish_file();
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> ReviewOptions {
+        ReviewOptions {
+            readers: ReaderOptions::new(2024, TimeZone::UTC),
+            rules: RuleConfig::default(),
+            practice_time_zone: TimeZone::UTC,
+            roster: None,
+            from: "2024-03-02T00:00:00Z".parse().ok(),
+            to: "2024-03-03T00:00:00Z".parse().ok(),
+        }
+    }
+
+    #[test]
+    fn period_filter_and_sources() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let syslog = dir.path().join("auth.log");
+        std::fs::write(
+            &syslog,
+            "Mar  1 23:00:00 h sshd[1]: Accepted password for a from 1.1.1.1 port 1 ssh2\n\
+             Mar  2 23:00:00 h sshd[1]: Accepted password for a from 1.1.1.1 port 1 ssh2\n\
+             not syslog\n",
+        )?;
+        let ehr = dir.path().join("ehr.csv");
+        std::fs::write(&ehr, "time,user,patient\n2024-03-02T10:00:00Z,b,MRN1\n")?;
+        let inputs = [
+            ReviewInput {
+                path: syslog,
+                format: None,
+            },
+            ReviewInput { path: ehr, format: None },
+        ];
+
+        let report = run_review(&inputs, options(), &NoProgress)?;
+
+        assert_eq!(report.sources[0].format, Format::Syslog);
+        assert_eq!(report.sources[0].events, 1);
+        assert_eq!(report.sources[0].outside_period, 1);
+        assert_eq!(report.sources[0].unreadable, 1);
+        assert_eq!(report.sources[1].format, Format::EhrCsv);
+        assert_eq!(report.sources[1].events, 1);
+        // 2024-03-02 is a Saturday, so both accounts were active outside office hours.
+        assert_eq!(report.findings.len(), 2);
+        assert!(report.findings.iter().all(|f| f.rule.id() == "off_hours_activity"));
+        assert!(report.syslog_time_basis.is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_format_stops_before_reading() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let notes = dir.path().join("notes.txt");
+        std::fs::write(&notes, "hello\n")?;
+
+        let result = run_review(&[ReviewInput { path: notes, format: None }], options(), &NoProgress);
+
+        assert!(matches!(result, Err(ReadError::UnknownFormat { .. })));
+        Ok(())
+    }
 }

@@ -6,8 +6,6 @@
 //! to case, and a Windows identifier written `DOMAIN\user` also matches the bare `user`, because
 //! Windows events name most accounts without their domain.
 
-use std::collections::HashMap;
-
 use jiff::civil::Date;
 
 /// Employment status of a person.
@@ -62,14 +60,14 @@ impl Person {
 #[derive(Clone, Debug, Default)]
 pub struct Roster {
     people: Vec<Person>,
-    by_identifier: HashMap<String, usize>,
+    by_identifier: foldhash::HashMap<String, usize>,
 }
 
 impl Roster {
     /// Builds the roster and its account index. When two people list the same identifier, the
     /// first one listed keeps it.
     pub fn new(people: Vec<Person>) -> Self {
-        let mut by_identifier = HashMap::new();
+        let mut by_identifier = foldhash::HashMap::default();
         for (index, person) in people.iter().enumerate() {
             for account in &person.accounts {
                 let identifier = account.identifier.trim().to_lowercase();

@@ -160,7 +160,7 @@ impl From<Event> for ReadItem {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file could not be opened or read.
-    #[error("failed to read {path}: {source}")]
+    #[error("failed to read {path}")]
     Io {
         /// The file.
         path: PathBuf,

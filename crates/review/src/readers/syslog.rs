@@ -3,8 +3,8 @@
 //!
 //! Traditional syslog lines (`Jun 14 15:16:01 host sshd[42]: ...`) carry neither a year nor a
 //! time zone, so the caller supplies both in [`SyslogTimeContext`]. The year advances by one
-//! whenever the month goes backwards (December to January), because syslog files are written in
-//! time order. Lines with an RFC 3339 stamp (rsyslog's high-precision format) carry their own
+//! when the month goes back by six months or more (December to January), because syslog files
+//! are written in time order. Lines with an RFC 3339 stamp (rsyslog's high-precision format) carry their own
 //! offset and ignore the context. `message repeated N times: [ ... ]` expands into N events that
 //! share the line number.
 //!
@@ -34,8 +34,8 @@ pub struct SyslogTimeContext {
 
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/// Maximum number of events one `message repeated N times` line expands to. A larger N is capped, because
-/// a corrupted count must not turn one line into billions of events.
+/// Maximum number of events one `message repeated N times` line expands to. A larger N is capped,
+/// because a corrupted count must not turn one line into billions of events.
 const MAX_REPEAT: u64 = 100_000;
 
 /// Returns whether a line starts like a syslog line.
@@ -53,6 +53,7 @@ pub struct SyslogReader<R> {
     raw: Vec<u8>,
     line: String,
     pending: VecDeque<ReadItem>,
+    repeat: Option<(Event, u64)>,
     failed: bool,
 }
 
@@ -68,6 +69,7 @@ impl<R: BufRead> SyslogReader<R> {
             raw: Vec::new(),
             line: String::new(),
             pending: VecDeque::new(),
+            repeat: None,
             failed: false,
         }
     }
@@ -100,9 +102,7 @@ impl<R: BufRead> SyslogReader<R> {
 
         let (message, repeat) = expand_repeat(message);
         if let Some(event) = parse_message(&tag, message, time, locator) {
-            for _ in 0..repeat {
-                self.pending.push_back(event.clone().into());
-            }
+            self.repeat = Some((event, repeat));
         }
     }
 }
@@ -114,6 +114,14 @@ impl<R: BufRead> Iterator for SyslogReader<R> {
         loop {
             if let Some(item) = self.pending.pop_front() {
                 return Some(Ok(item));
+            }
+            if let Some((event, remaining)) = self.repeat.take() {
+                // Hand out the copies of a repeated message one at a time, so a large N costs
+                // no memory.
+                if remaining > 1 {
+                    self.repeat = Some((event.clone(), remaining - 1));
+                }
+                return Some(Ok(event.into()));
             }
             if self.failed {
                 return None;

@@ -9,7 +9,7 @@ mod config;
 mod volume;
 mod windows;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -71,7 +71,7 @@ impl Group {
 }
 
 #[derive(Default)]
-struct Groups(HashMap<String, Group>);
+struct Groups(foldhash::HashMap<String, Group>);
 
 impl Groups {
     fn add(&mut self, account: &str, time: Timestamp, evidence: EvidenceRef, limit: usize) -> Option<&mut Group> {
@@ -230,6 +230,12 @@ impl Reviewer {
     fn observe_changes(&mut self, event: &Event, evidence: EvidenceRef) {
         let actor = event.account.as_deref().unwrap_or("an unnamed account");
         let target = event.target.as_deref().unwrap_or("an unnamed account");
+        if !matches!(
+            event.action,
+            Action::AccountCreated | Action::AccountDeleted | Action::GroupMemberAdded | Action::AuditLogCleared
+        ) {
+            return;
+        }
         let when = self.local_time(event.time);
         let (rule, severity, explanation) = match event.action {
             Action::AccountCreated => (

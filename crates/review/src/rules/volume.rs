@@ -6,6 +6,7 @@
 //! roster entry are compared with each other.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use jiff::Timestamp;
 
@@ -13,9 +14,33 @@ use super::config::VolumeThreshold;
 use crate::event::{PatientRef, fold_case};
 use crate::finding::{EvidenceList, EvidenceRef};
 
+/// A hasher that passes a `u64` through. Patient keys are already the leading bytes of a
+/// SHA-256 digest, so hashing them again would only cost time.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used for patient keys; fold other input so the hasher stays total.
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+type PatientSet = HashSet<u64, BuildHasherDefault<IdentityHasher>>;
+
 struct UserVolume {
     display: String,
-    patients: HashSet<u64>,
+    patients: PatientSet,
     first: Timestamp,
     last: Timestamp,
     evidence: EvidenceList,
@@ -23,7 +48,7 @@ struct UserVolume {
 
 /// Distinct patients per user.
 pub(crate) struct VolumeTracker {
-    users: HashMap<String, UserVolume>,
+    users: foldhash::HashMap<String, UserVolume>,
     evidence_limit: usize,
 }
 
@@ -43,7 +68,7 @@ pub(crate) struct Outlier {
 impl VolumeTracker {
     pub(crate) fn new(evidence_limit: usize) -> Self {
         Self {
-            users: HashMap::new(),
+            users: foldhash::HashMap::default(),
             evidence_limit,
         }
     }
@@ -53,7 +78,7 @@ impl VolumeTracker {
         if !self.users.contains_key(key.as_ref()) {
             let user = UserVolume {
                 display: account.to_owned(),
-                patients: HashSet::new(),
+                patients: PatientSet::default(),
                 first: Timestamp::MAX,
                 last: Timestamp::MIN,
                 evidence: EvidenceList::new(self.evidence_limit),

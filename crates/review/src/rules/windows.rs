@@ -234,6 +234,13 @@ impl SuccessAfterFailures {
 
     pub(crate) fn failure(&mut self, account: &str, attempt: Attempt) {
         let failures = self.pending.entry(account.to_lowercase()).or_default();
+
+        // Failures older than the window can no longer precede a qualifying success, so they go
+        // now. Otherwise an account that never signs in successfully would pile them up.
+        let now = attempt.time.as_millisecond();
+        while failures.front().is_some_and(|f| now - f.time.as_millisecond() > self.window_ms) {
+            failures.pop_front();
+        }
         failures.push_back(attempt);
         if failures.len() > MAX_PENDING_FAILURES {
             failures.pop_front();
