@@ -221,18 +221,40 @@ impl Store {
         Ok((id, update))
     }
 
-    /// Changes the details of an asset in service.
+    /// Changes the details of an asset in service. Moving it to another location opens, or
+    /// joins, a risk-analysis update, because a relocation changes its physical risks.
+    ///
+    /// `today` is the practice's calendar day, from which the update's due date counts.
     #[instrument(skip_all, fields(user.id = %actor, asset.id = %id))]
-    pub async fn update_asset(&self, actor: UserId, id: AssetId, asset: &AssetInput) -> Result<(), StoreError> {
+    pub async fn update_asset(
+        &self,
+        actor: UserId,
+        id: AssetId,
+        asset: &AssetInput,
+        today: Date,
+    ) -> Result<Option<RiskUpdate>, StoreError> {
         let mut transaction = self.begin_write().await?;
         let now = self.now_text();
+        let actor = Actor::User(actor);
 
         require_in_service(&mut transaction, id).await?;
         require_unique_name(&mut transaction, asset.name.as_str(), Some(id)).await?;
-        write_asset_update(&mut transaction, self.backend, &now, &Actor::User(actor), id, asset).await?;
+        let row = sqlx::query("SELECT location FROM assets WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(&mut *transaction)
+            .await?;
+        let old_location = rows::text(&row, "location")?;
+        write_asset_update(&mut transaction, self.backend, &now, &actor, id, asset).await?;
+
+        let relocated = !old_location.trim().eq_ignore_ascii_case(asset.location.as_str().trim());
+        let update = if relocated {
+            Some(open_risk_update(&mut transaction, self.backend, &now, &actor, today, &[id]).await?)
+        } else {
+            None
+        };
 
         transaction.commit().await?;
-        Ok(())
+        Ok(update)
     }
 
     /// Retires an asset: the row stays with the day and reason, and its current flows end on

@@ -737,9 +737,15 @@ mod inventory_store {
 
         let duplicate = store.create_asset(official, &asset("ehr", "ehr"), today).await.unwrap_err();
         assert!(matches!(duplicate, StoreError::Conflict(_)), "{duplicate:?}");
-        let renamed = store.update_asset(official, laptop, &asset("Ehr", "laptop")).await.unwrap_err();
+        let renamed = store
+            .update_asset(official, laptop, &asset("Ehr", "laptop"), today)
+            .await
+            .unwrap_err();
         assert!(matches!(renamed, StoreError::Conflict(_)), "{renamed:?}");
-        store.update_asset(official, laptop, &asset("Laptop 2", "laptop")).await.unwrap();
+        store
+            .update_asset(official, laptop, &asset("Laptop 2", "laptop"), today)
+            .await
+            .unwrap();
         assert_eq!(store.asset(laptop).await.unwrap().details.name.as_str(), "Laptop 2");
 
         let flow_id = store.create_data_flow(official, &flow(laptop, "Billing service")).await.unwrap();
@@ -754,7 +760,7 @@ mod inventory_store {
         assert_eq!(flows[0].id, flow_id);
         assert_eq!(flows[0].ended_on, Some(date(2026, 12, 3)), "retiring ends the asset's flows");
         assert!(matches!(
-            store.update_asset(official, laptop, &asset("Laptop 2", "laptop")).await,
+            store.update_asset(official, laptop, &asset("Laptop 2", "laptop"), today).await,
             Err(StoreError::Conflict(_))
         ));
         assert!(matches!(

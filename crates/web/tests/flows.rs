@@ -1039,12 +1039,35 @@ async fn obligation_owner_must_complete_items() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let mut official = app.set_up().await;
     app.client_with_role(&mut official, Role::Auditor).await;
-    let auditor = app.store.users().await.unwrap().into_iter().find(|user| user.role == Role::Auditor).unwrap().id.to_string();
+    let auditor = app
+        .store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|user| user.role == Role::Auditor)
+        .unwrap()
+        .id
+        .to_string();
     let page = official.get("/calendar").await;
-    assert!(!page.body.contains(&format!("value=\"{auditor}\"")), "auditors are not offered as owners");
+    assert!(
+        !page.body.contains(&format!("value=\"{auditor}\"")),
+        "auditors are not offered as owners"
+    );
 
     let refused = official
-        .post_form("/calendar/obligations", &[("csrf_token", &page.csrf()), ("title", "Review"), ("citation", "164.308-a-6-ii"), ("cadence", "monthly"), ("completion", "standard"), ("anchor", "2026-12-01"), ("owner", &auditor)])
+        .post_form(
+            "/calendar/obligations",
+            &[
+                ("csrf_token", &page.csrf()),
+                ("title", "Review"),
+                ("citation", "164.308-a-6-ii"),
+                ("cadence", "monthly"),
+                ("completion", "standard"),
+                ("anchor", "2026-12-01"),
+                ("owner", &auditor),
+            ],
+        )
         .await;
 
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);

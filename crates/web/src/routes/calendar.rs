@@ -179,7 +179,10 @@ pub(crate) async fn create_obligation(
 
     let owners = obligation_owners(&state).await?;
     if owner.is_some_and(|owner| !owners.iter().any(|account| account.id == owner)) {
-        errors.push(InvalidValue::new("owner", "must be an enabled Security Official or manager account, who can complete calendar items"));
+        errors.push(InvalidValue::new(
+            "owner",
+            "must be an enabled Security Official or manager account, who can complete calendar items",
+        ));
     }
 
     let (Some(input), Some(owner)) = (input, owner.filter(|_| errors.is_empty())) else {
@@ -215,7 +218,11 @@ pub(crate) async fn update_obligation(
         .map_err(|_| InvalidValue::new("owner", "choose who owns the obligation"))?;
 
     if !obligation_owners(&state).await?.iter().any(|account| account.id == owner) {
-        return Err(InvalidValue::new("owner", "must be an enabled Security Official or manager account, who can complete calendar items").into());
+        return Err(InvalidValue::new(
+            "owner",
+            "must be an enabled Security Official or manager account, who can complete calendar items",
+        )
+        .into());
     }
 
     state.store.update_obligation(user.id(), id, owner, form.active == "1").await?;

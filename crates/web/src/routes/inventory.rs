@@ -369,7 +369,8 @@ pub(crate) async fn update(
     let (fields, parsed) = read_asset_form(&form);
     match parsed {
         Ok(asset) => {
-            state.store.update_asset(user.id(), id, &asset).await?;
+            let (today, _) = practice_today(&state).await?;
+            state.store.update_asset(user.id(), id, &asset, today).await?;
             Ok(Redirect::to(&format!("/inventory/{id}?notice=saved")).into_response())
         }
         Err(errors) => {
