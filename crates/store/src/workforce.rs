@@ -260,11 +260,12 @@ impl Store {
         let (mut added, mut updated) = (0, 0);
 
         for row in rows {
-            let existing = sqlx::query("SELECT id FROM people WHERE name = $1 AND start_date = $2")
-                .bind(row.person.name.as_str())
-                .bind(row.person.start_date.to_string())
-                .fetch_optional(&mut *transaction)
-                .await?;
+            let existing =
+                sqlx::query("SELECT id, job_title, practice_role, end_date, status FROM people WHERE name = $1 AND start_date = $2")
+                    .bind(row.person.name.as_str())
+                    .bind(row.person.start_date.to_string())
+                    .fetch_optional(&mut *transaction)
+                    .await?;
             match existing {
                 None => {
                     insert_person(&mut transaction, self.backend, &now, &actor, row).await?;
@@ -272,17 +273,30 @@ impl Store {
                 }
                 Some(existing) => {
                     let id: PersonId = rows::parsed(&existing, "id")?;
-                    sqlx::query(
-                        "UPDATE people SET job_title = $1, practice_role = $2, end_date = $3, status = $4, updated_at = $5 WHERE id = $6",
-                    )
-                    .bind(row.person.job_title.as_str())
-                    .bind(row.person.practice_role.as_str())
-                    .bind(row.person.end_date.map(|date| date.to_string()))
-                    .bind(row.person.status.code())
-                    .bind(&now)
-                    .bind(id.to_string())
-                    .execute(&mut *transaction)
-                    .await?;
+                    let details_changed = rows::text(&existing, "job_title")? != row.person.job_title.as_str()
+                        || rows::text(&existing, "practice_role")? != row.person.practice_role.as_str()
+                        || rows::optional_date(&existing, "end_date")? != row.person.end_date
+                        || rows::text(&existing, "status")? != row.person.status.code();
+                    let mut changed = details_changed;
+
+                    if details_changed {
+                        sqlx::query("UPDATE people SET job_title = $1, practice_role = $2, end_date = $3, status = $4, updated_at = $5 WHERE id = $6")
+                            .bind(row.person.job_title.as_str())
+                            .bind(row.person.practice_role.as_str())
+                            .bind(row.person.end_date.map(|date| date.to_string()))
+                            .bind(row.person.status.code())
+                            .bind(&now)
+                            .bind(id.to_string())
+                            .execute(&mut *transaction)
+                            .await?;
+                        let change = Change {
+                            action: "person.updated",
+                            record_kind: "person",
+                            record_id: id.to_string(),
+                            payload: person_payload(&row.person),
+                        };
+                        append(&mut transaction, self.backend, &now, &actor, change).await?;
+                    }
                     for account in &row.accounts {
                         let held = sqlx::query("SELECT id FROM system_accounts WHERE person_id = $1 AND lower(system) = lower($2) AND lower(identifier) = lower($3) AND removed_at IS NULL")
                             .bind(id.to_string())
@@ -292,22 +306,15 @@ impl Store {
                             .await?;
                         if held.is_none() {
                             insert_account(&mut transaction, self.backend, &now, &actor, id, account).await?;
+                            changed = true;
                         }
                     }
-                    append(
-                        &mut transaction,
-                        self.backend,
-                        &now,
-                        &actor,
-                        Change {
-                            action: "person.updated",
-                            record_kind: "person",
-                            record_id: id.to_string(),
-                            payload: person_payload(&row.person),
-                        },
-                    )
-                    .await?;
-                    updated += 1;
+
+                    // An unchanged row writes nothing, so re-importing an export leaves no
+                    // ledger entries that look like real changes.
+                    if changed {
+                        updated += 1;
+                    }
                 }
             }
         }

@@ -280,7 +280,13 @@ on_both!(
         let rows = parse_roster_csv(text.as_bytes()).unwrap();
 
         assert_eq!(store.import_roster(official, &rows).await.unwrap(), (1, 0));
-        assert_eq!(store.import_roster(official, &rows).await.unwrap(), (0, 1));
+        let entries_before = store.ledger_entries().await.unwrap().len();
+        assert_eq!(
+            store.import_roster(official, &rows).await.unwrap(),
+            (0, 0),
+            "an unchanged row updates nothing"
+        );
+        assert_eq!(store.ledger_entries().await.unwrap().len(), entries_before, "and records nothing");
 
         let people = store.people().await.unwrap();
         let ana = people.iter().find(|person| person.name == "Ana Lopez").unwrap();
