@@ -129,6 +129,8 @@ pub struct ProgramFacts {
     pub undecided_risks: usize,
     /// The open items of the risk management plan.
     pub open_plan_items: Vec<PlanItemFacts>,
+    /// The last day covered by the most recently ending signed activity review.
+    pub latest_signed_activity_review: Option<Date>,
 }
 
 /// An open item of the risk management plan, as the store reports it.
@@ -258,6 +260,7 @@ fn assess_item(
     match citation {
         "164.308(a)(1)(ii)(A)" => assess_risk_analysis(facts, today, &mut item),
         "164.308(a)(1)(ii)(B)" => assess_risk_management(facts, today, &mut item),
+        "164.308(a)(1)(ii)(D)" | "164.308(a)(5)(ii)(C)" => assess_activity_review(facts, today, &mut item),
         _ => {}
     }
 
@@ -306,6 +309,28 @@ fn assess_risk_analysis(facts: &ProgramFacts, today: Date, item: &mut ItemStatus
                 fix: Fix::FinalizeRiskAnalysis,
             });
         }
+    }
+}
+
+/// How many days after the end of its period a signed activity review still counts as current
+/// evidence: one quarter, the longest cadence the review schedule offers besides a year.
+///
+/// NOTE: this is a fixed window, not the cadence of the schedule entry the review completed,
+/// so a monthly schedule's review keeps counting for three months here while its calendar
+/// items still report each missed month.
+pub const ACTIVITY_REVIEW_CURRENT_DAYS: i64 = 92;
+
+/// Adds a signed activity review whose period ended recently as evidence for information
+/// system activity review and log-in monitoring. An older or missing review adds no gap,
+/// because the schedule's calendar obligations report missed reviews.
+fn assess_activity_review(facts: &ProgramFacts, today: Date, item: &mut ItemStatus) {
+    let Some(end) = facts.latest_signed_activity_review else {
+        return;
+    };
+    let oldest_current = today.saturating_sub(jiff::Span::new().days(ACTIVITY_REVIEW_CURRENT_DAYS));
+    if end >= oldest_current {
+        item.evidence
+            .push(format!("A signed activity review covers system logs up to {end}."));
     }
 }
 
@@ -700,5 +725,31 @@ mod tests {
         assert_eq!(item.gaps[0].fix, Fix::CompletePlanItem(overdue.id));
         assert_eq!(item.gaps[1].fix, Fix::CompletePlanItem(soon.id));
         assert_eq!(item.evidence.len(), 1);
+    }
+
+    #[test]
+    fn signed_activity_review_counts_while_current() {
+        let today = date(2026, 12, 4);
+        let facts = ProgramFacts {
+            latest_signed_activity_review: Some(date(2026, 11, 30)),
+            ..ProgramFacts::default()
+        };
+
+        let statuses = assess(&facts, today);
+        let review = find(&statuses, "164.308(a)(1)(ii)(D)");
+        assert_eq!(review.status, Status::Met);
+        assert_eq!(
+            review.evidence,
+            vec!["A signed activity review covers system logs up to 2026-11-30.".to_owned()]
+        );
+        let monitoring = find(&statuses, "164.308(a)(5)(ii)(C)");
+        assert!(monitoring.evidence.iter().any(|line| line.contains("signed activity review")));
+
+        let stale = ProgramFacts {
+            latest_signed_activity_review: Some(date(2026, 8, 31)),
+            ..ProgramFacts::default()
+        };
+        let statuses = assess(&stale, today);
+        assert_eq!(find(&statuses, "164.308(a)(1)(ii)(D)").status, Status::Missing);
     }
 }

@@ -122,6 +122,15 @@ id_type!(
     PlanItemId
 );
 
+id_type!(
+    /// Identifies one activity review: its uploaded logs, findings, decisions and signature.
+    ActivityReviewId
+);
+id_type!(
+    /// Identifies one finding of an activity review.
+    ReviewFindingId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

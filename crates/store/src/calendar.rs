@@ -474,6 +474,7 @@ impl Store {
             latest_finalized_risk_analysis,
             undecided_risks,
             open_plan_items,
+            latest_signed_activity_review: self.latest_signed_review_end().await?,
             ..ProgramFacts::default()
         };
         for obligation in obligations {

@@ -82,6 +82,29 @@ impl EvidenceFiles {
         Ok(bytes)
     }
 
+    /// Returns the path of a stored file after checking that its content still has its hash,
+    /// for readers that stream a large file instead of loading it. The file is hashed in
+    /// chunks, so memory use does not grow with its size.
+    pub fn verified_path(&self, sha256: &str) -> Result<PathBuf, StoreError> {
+        if sha256.len() != 64 || !sha256.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Err(StoreError::NotFound { kind: "evidence file" });
+        }
+        let path = self.path_of(sha256);
+        let mut file = std::fs::File::open(&path).map_err(|error| match error.kind() {
+            std::io::ErrorKind::NotFound => StoreError::NotFound { kind: "evidence file" },
+            _ => StoreError::Files(error),
+        })?;
+        let mut hasher = Sha256::new();
+        std::io::copy(&mut file, &mut hasher)?;
+        if hex::encode(hasher.finalize()) != sha256 {
+            return Err(StoreError::Corrupt {
+                what: "evidence file",
+                detail: format!("the content of {sha256} no longer matches its hash"),
+            });
+        }
+        Ok(path)
+    }
+
     fn path_of(&self, sha256: &str) -> PathBuf {
         self.root.join(&sha256[..2]).join(sha256)
     }

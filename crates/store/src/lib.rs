@@ -20,6 +20,7 @@ macro_rules! composed_sql {
 }
 
 pub mod accounts;
+pub mod activity_reviews;
 pub mod addressable;
 pub mod calendar;
 mod dialect;

@@ -828,50 +828,8 @@ impl Store {
     pub async fn add_plan_item(&self, actor: UserId, entry: RiskEntryId, input: &PlanItemInput) -> Result<PlanItemId, StoreError> {
         let mut transaction = self.begin_write().await?;
         let now = self.now_text();
-        let id = PlanItemId::new();
 
-        let exists = sqlx::query("SELECT id FROM risk_entries WHERE id = $1")
-            .bind(entry.to_string())
-            .fetch_optional(&mut *transaction)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound { kind: "risk" });
-        }
-        sqlx::query("INSERT INTO risk_plan_items (id, entry_id, safeguard_type, safeguard, owner, deadline, acceptance_criteria, status, created_at, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9)")
-            .bind(id.to_string())
-            .bind(entry.to_string())
-            .bind(input.safeguard_type.code())
-            .bind(input.safeguard.as_str())
-            .bind(input.owner.as_str())
-            .bind(input.deadline.to_string())
-            .bind(input.acceptance_criteria.as_str())
-            .bind(PlanStatus::Planned.code())
-            .bind(&now)
-            .bind(actor.to_string())
-            .execute(&mut *transaction)
-            .await?;
-
-        let payload = json!({
-            "risk_entry": entry.to_string(),
-            "safeguard_type": input.safeguard_type.code(),
-            "safeguard": input.safeguard.as_str(),
-            "owner": input.owner.as_str(),
-            "deadline": input.deadline.to_string(),
-            "acceptance_criteria": input.acceptance_criteria.as_str(),
-        });
-        append(
-            &mut transaction,
-            self.backend,
-            &now,
-            &Actor::User(actor),
-            Change {
-                action: "plan_item.added",
-                record_kind: "plan_item",
-                record_id: id.to_string(),
-                payload,
-            },
-        )
-        .await?;
+        let id = insert_plan_item(&mut transaction, self.backend, &now, actor, entry, input).await?;
 
         transaction.commit().await?;
         Ok(id)
@@ -974,4 +932,63 @@ fn entry_payload(asset_id: Option<&str>, input: &EntryInput) -> serde_json::Valu
         "impact": input.impact.code(),
         "risk_level": input.level().code(),
     })
+}
+
+/// Inserts a plan item for the risk `entry` and its ledger entry inside the caller's
+/// transaction. Other areas that open follow-up work, such as activity-review findings, call it
+/// so that their record and the plan item commit together.
+pub(crate) async fn insert_plan_item(
+    connection: &mut AnyConnection,
+    backend: crate::Backend,
+    now: &str,
+    actor: UserId,
+    entry: RiskEntryId,
+    input: &PlanItemInput,
+) -> Result<PlanItemId, StoreError> {
+    let id = PlanItemId::new();
+
+    let exists = sqlx::query("SELECT id FROM risk_entries WHERE id = $1")
+        .bind(entry.to_string())
+        .fetch_optional(&mut *connection)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound { kind: "risk" });
+    }
+    sqlx::query("INSERT INTO risk_plan_items (id, entry_id, safeguard_type, safeguard, owner, deadline, acceptance_criteria, status, created_at, created_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9)")
+        .bind(id.to_string())
+        .bind(entry.to_string())
+        .bind(input.safeguard_type.code())
+        .bind(input.safeguard.as_str())
+        .bind(input.owner.as_str())
+        .bind(input.deadline.to_string())
+        .bind(input.acceptance_criteria.as_str())
+        .bind(PlanStatus::Planned.code())
+        .bind(now)
+        .bind(actor.to_string())
+        .execute(&mut *connection)
+        .await?;
+
+    let payload = json!({
+        "risk_entry": entry.to_string(),
+        "safeguard_type": input.safeguard_type.code(),
+        "safeguard": input.safeguard.as_str(),
+        "owner": input.owner.as_str(),
+        "deadline": input.deadline.to_string(),
+        "acceptance_criteria": input.acceptance_criteria.as_str(),
+    });
+    append(
+        connection,
+        backend,
+        now,
+        &Actor::User(actor),
+        Change {
+            action: "plan_item.added",
+            record_kind: "plan_item",
+            record_id: id.to_string(),
+            payload,
+        },
+    )
+    .await?;
+
+    Ok(id)
 }

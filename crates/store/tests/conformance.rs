@@ -1266,3 +1266,221 @@ on_both!(
         );
     }
 );
+
+mod activity_review_store {
+    use safeguard_domain::review_schedule::ReviewScheduleInput;
+    use safeguard_domain::risk::PlanItemInput;
+    use safeguard_store::activity_reviews::{DecisionInput, FindingDecision, NewActivityReview, NewFinding, ReviewState, SourceResult};
+
+    use super::*;
+
+    fn burst_finding(account: &str) -> NewFinding {
+        NewFinding {
+            rule: "failed_login_burst_account".into(),
+            severity: "medium".into(),
+            account: Some(account.into()),
+            person: None,
+            client: Some("203.0.113.9".into()),
+            first_seen: "2026-12-01T10:00:00Z".parse().unwrap(),
+            last_seen: "2026-12-01T10:02:00Z".parse().unwrap(),
+            count: 6,
+            evidence: vec!["auth.log, line 1".into(), "auth.log, line 2".into()],
+            explanation: format!("6 failed sign-ins to {account} within 10 minutes."),
+        }
+    }
+
+    on_both!(
+        activity_review_lifecycle,
+        |store: Store, _clock: FixedClock, folder: std::path::PathBuf| async move {
+            let official = set_up(&store).await;
+            let schedule = ReviewScheduleInput::parse("Linux server", "", "monthly", "2026-12-01").unwrap();
+            let obligation = store.schedule_activity_review(official, &schedule, official).await.unwrap();
+            store.advance_calendar(date(2026, 12, 4)).await.unwrap();
+
+            let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
+            let stored = files
+                .write(b"Dec  1 10:00:00 host sshd[1]: Failed password\n", "auth.log", "text/plain")
+                .unwrap();
+            let input = NewActivityReview {
+                period_from: date(2026, 11, 1),
+                period_to: date(2026, 11, 30),
+                format_override: None,
+                obligation: Some(obligation),
+                sources: vec![stored.clone()],
+            };
+            let id = store.create_activity_review(official, &input).await.unwrap();
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.state, ReviewState::Queued);
+            assert_eq!(review.progress_total, stored.size_bytes);
+            assert_eq!(review.sources[0].sha256, stored.sha256);
+            assert_eq!(store.unfinished_activity_reviews().await.unwrap(), vec![id]);
+
+            assert!(store.claim_activity_review(id).await.unwrap());
+            assert!(!store.claim_activity_review(id).await.unwrap(), "a review is claimed once");
+            store.set_activity_review_progress(id, 10).await.unwrap();
+            assert_eq!(store.activity_review(id).await.unwrap().progress_done, 10);
+
+            let results = [SourceResult {
+                format: "syslog".into(),
+                events: 7,
+                unreadable: 1,
+            }];
+            let findings = [burst_finding("root"), burst_finding("admin")];
+            store
+                .finish_activity_review(id, &results, &findings, Some("read as 2026"))
+                .await
+                .unwrap();
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.state, ReviewState::Finished);
+            assert_eq!(review.sources[0].events, Some(7));
+            assert_eq!(review.percent_done(), 100);
+            let stored_findings = store.review_findings(id).await.unwrap();
+            assert_eq!(stored_findings.len(), 2);
+            assert_eq!(stored_findings[0].finding.account.as_deref(), Some("root"));
+            assert_eq!(stored_findings[0].finding.evidence.len(), 2);
+
+            let early = store
+                .sign_activity_review(official, id, "Dana Reyes", date(2026, 12, 4))
+                .await
+                .unwrap_err();
+            assert!(matches!(early, StoreError::Conflict(_)), "{early:?}");
+
+            store
+                .decide_review_finding(
+                    official,
+                    stored_findings[0].id,
+                    &DecisionInput {
+                        decision: FindingDecision::Expected,
+                        notes: "Penetration test".into(),
+                        follow_up: None,
+                    },
+                )
+                .await
+                .unwrap();
+            let missing_risk = store
+                .decide_review_finding(
+                    official,
+                    stored_findings[1].id,
+                    &DecisionInput {
+                        decision: FindingDecision::FollowUp,
+                        notes: "Ask IT".into(),
+                        follow_up: None,
+                    },
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(missing_risk, StoreError::Conflict(_)), "{missing_risk:?}");
+
+            let analysis = store
+                .start_risk_analysis(official, &risk_analysis_input("Risk analysis 2026"))
+                .await
+                .unwrap();
+            let entry = store
+                .add_risk_entry(official, analysis, None, &risk_entry_input("EHR", "ransomware", "high", "high"))
+                .await
+                .unwrap();
+            let item = PlanItemInput::parse(
+                "technical",
+                "Lock out admin after failures",
+                "Dana Reyes",
+                "2027-01-15",
+                "Lockout configured",
+            )
+            .unwrap();
+            store
+                .decide_review_finding(
+                    official,
+                    stored_findings[1].id,
+                    &DecisionInput {
+                        decision: FindingDecision::FollowUp,
+                        notes: "Ask IT".into(),
+                        follow_up: Some((entry, item)),
+                    },
+                )
+                .await
+                .unwrap();
+            let decided = store.review_finding(stored_findings[1].id).await.unwrap();
+            assert_eq!(decided.decision, Some(FindingDecision::FollowUp));
+            let plan_item = decided.plan_item_id.expect("a follow-up opens a plan item");
+            assert_eq!(store.plan_item(plan_item).await.unwrap().safeguard, "Lock out admin after failures");
+
+            let counts = store.review_decision_counts(id).await.unwrap();
+            assert_eq!(
+                (counts.findings, counts.expected, counts.follow_up, counts.undecided()),
+                (2, 1, 1, 0)
+            );
+
+            store
+                .sign_activity_review(official, id, "Dana Reyes", date(2026, 12, 4))
+                .await
+                .unwrap();
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.state, ReviewState::Signed);
+            assert_eq!(review.signed_by_name.as_deref(), Some("Dana Reyes"));
+            let instance = review.completed_instance_id.expect("signing completes the schedule instance");
+            assert_eq!(store.instance(instance).await.unwrap().completed_on, Some(date(2026, 12, 4)));
+            assert_eq!(store.latest_signed_review_end().await.unwrap(), Some(date(2026, 11, 30)));
+
+            let again = store
+                .sign_activity_review(official, id, "Dana Reyes", date(2026, 12, 4))
+                .await
+                .unwrap_err();
+            assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+            let late = store
+                .decide_review_finding(
+                    official,
+                    stored_findings[0].id,
+                    &DecisionInput {
+                        decision: FindingDecision::FalsePositive,
+                        notes: String::new(),
+                        follow_up: None,
+                    },
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(late, StoreError::Conflict(_)), "{late:?}");
+
+            let entries = store.ledger_entries().await.unwrap();
+            let signed = entries
+                .iter()
+                .rfind(|stored| stored.entry.action == "activity_review.signed")
+                .unwrap();
+            assert_eq!(signed.entry.payload["counts"]["findings"], 2);
+            assert_eq!(signed.entry.payload["period_to"], "2026-11-30");
+            let count = entries.len() as u64;
+            assert_eq!(verify_chain(entries), Ok(count));
+        }
+    );
+
+    on_both!(
+        activity_review_rejects_bad_input,
+        |store: Store, _clock: FixedClock, folder: std::path::PathBuf| async move {
+            let official = set_up(&store).await;
+            let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
+            let stored = files.write(b"log", "auth.log", "text/plain").unwrap();
+            let mut input = NewActivityReview {
+                period_from: date(2026, 11, 30),
+                period_to: date(2026, 11, 1),
+                format_override: None,
+                obligation: None,
+                sources: vec![stored],
+            };
+
+            let reversed = store.create_activity_review(official, &input).await.unwrap_err();
+            assert!(matches!(reversed, StoreError::Conflict(_)), "{reversed:?}");
+
+            input.period_to = date(2026, 12, 1);
+            input.obligation = Some(safeguard_domain::ids::ObligationId::new());
+            let unknown = store.create_activity_review(official, &input).await.unwrap_err();
+            assert!(matches!(unknown, StoreError::NotFound { .. }), "{unknown:?}");
+
+            input.obligation = None;
+            let id = store.create_activity_review(official, &input).await.unwrap();
+            store.fail_activity_review(id, "unknown format").await.unwrap();
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.state, ReviewState::Failed);
+            assert_eq!(review.failure.as_deref(), Some("unknown format"));
+            assert!(store.unfinished_activity_reviews().await.unwrap().is_empty());
+        }
+    );
+}

@@ -126,6 +126,14 @@ pub const ROUTES: &[RouteAccess] = &[
     route("POST", "/sanctions/levels/{id}", Requires(ManageProgram)),
     route("GET", "/activity-review/schedule", Requires(ViewProgram)),
     route("POST", "/activity-review/schedule", Requires(ManageProgram)),
+    // Running, deciding and signing a review completes a calendar item, so it needs the
+    // permission that completing calendar items needs. A follow-up decision also opens a
+    // risk-plan item, and the handler checks ManageProgram for that part.
+    route("GET", "/activity-review/reviews", Requires(ViewProgram)),
+    route("POST", "/activity-review/reviews", Requires(CompleteObligations)),
+    route("GET", "/activity-review/reviews/{id}", Requires(ViewProgram)),
+    route("POST", "/activity-review/reviews/{id}/sign", Requires(CompleteObligations)),
+    route("POST", "/activity-review/findings/{id}", Requires(CompleteObligations)),
 ];
 
 /// Returns the access rule of a route, if it is listed.

@@ -2,11 +2,20 @@
 //!
 //! Each job is a plain async function that does one unit of work and returns what it did, so
 //! tests call it directly; [`run_forever`] schedules them. The calendar job is idempotent
-//! (see the store's calendar module), so several server instances may run it at once.
+//! (see the store's calendar module), so several server instances may run it at once. An
+//! activity review runs once, in a task started when its logs are uploaded.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use safeguard_domain::calendar::local_date;
+use safeguard_domain::ids::ActivityReviewId;
+use safeguard_review::finding::Severity;
+use safeguard_review::readers::{Format, ReaderOptions};
+use safeguard_review::report::Report;
+use safeguard_review::review::{Progress, ReviewInput, ReviewOptions, run_review};
+use safeguard_review::rules::RuleConfig;
+use safeguard_store::activity_reviews::{NewFinding, SourceResult};
 
 use crate::AppState;
 use crate::error::error_chain;
@@ -36,6 +45,7 @@ pub async fn run_forever(state: AppState, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     loop {
         ticker.tick().await;
+        resume_activity_reviews(&state).await;
         match advance_calendar(&state).await {
             Ok(Outcome::Completed(created)) if created > 0 => tracing::info!(job = "advance_calendar", created, "calendar advanced"),
             Ok(_) => tracing::debug!(job = "advance_calendar", "nothing to advance"),
@@ -43,5 +53,221 @@ pub async fn run_forever(state: AppState, interval: Duration) {
                 tracing::error!(job = "advance_calendar", error = %error_chain(&error), "job failed; retrying at the next interval")
             }
         }
+    }
+}
+
+/// Starts every queued activity review, such as one whose upload task ended with the server
+/// before it started. Only queued reviews can be claimed, so a review another task or server
+/// instance is running is left alone.
+///
+/// NOTE: a review that was running when its server stopped stays `running`, because nothing
+/// here can tell it from a review another instance is still reading.
+async fn resume_activity_reviews(state: &AppState) {
+    let unfinished = match state.store.unfinished_activity_reviews().await {
+        Ok(unfinished) => unfinished,
+        Err(error) => {
+            tracing::error!(job = "activity_review", error = %error_chain(&error), "listing queued activity reviews failed; retrying at the next interval");
+            return;
+        }
+    };
+    // Each review runs on its own task so that a long review does not delay the calendar job.
+    for id in unfinished {
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(error) = run_activity_review(&state, id).await {
+                tracing::error!(job = "activity_review", activity_review.id = %id, error = %error_chain(&error), "activity review job failed");
+            }
+        });
+    }
+}
+
+/// Runs the activity review `id`: claims it, reads its stored logs with the review engine on
+/// the blocking pool, stores progress while reading, and stores the findings or the reason it
+/// failed. Returns [`Outcome::Idle`] when another job claimed the review first.
+pub async fn run_activity_review(state: &AppState, id: ActivityReviewId) -> Result<Outcome, safeguard_store::StoreError> {
+    if !state.store.claim_activity_review(id).await? {
+        return Ok(Outcome::Idle);
+    }
+
+    match review_logs(state, id).await {
+        Ok((sources, findings, syslog_time_basis)) => {
+            let count = findings.len();
+            state
+                .store
+                .finish_activity_review(id, &sources, &findings, syslog_time_basis.as_deref())
+                .await?;
+            tracing::info!(job = "activity_review", activity_review.id = %id, findings = count, "activity review finished");
+            Ok(Outcome::Completed(count))
+        }
+        Err(reason) => {
+            // The reason names a format or a line number, never log content, but it stays out
+            // of the log anyway because the review page shows it to the reviewer.
+            tracing::warn!(job = "activity_review", activity_review.id = %id, "activity review failed");
+            state.store.fail_activity_review(id, &reason).await?;
+            Ok(Outcome::Completed(0))
+        }
+    }
+}
+
+/// What a finished review stores: one result per source, the findings and the syslog basis.
+type ReviewResults = (Vec<SourceResult>, Vec<NewFinding>, Option<String>);
+
+/// Reads a review's logs and converts the engine's report, or returns a message for the
+/// reviewer saying why the logs could not be read.
+async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewResults, String> {
+    let review = state.store.activity_review(id).await.map_err(|error| error_chain(&error))?;
+    let roster = crate::review_roster::load(&state.store)
+        .await
+        .map_err(|error| error_chain(&error))?;
+    let zone = match state.store.practice().await.map_err(|error| error_chain(&error))? {
+        Some(practice) => practice.profile.time_zone.zone().clone(),
+        None => jiff::tz::TimeZone::UTC,
+    };
+
+    let format = match &review.format_override {
+        Some(name) => Some(name.parse::<Format>().map_err(|error| error.to_string())?),
+        None => None,
+    };
+    let files = state.files.clone();
+    let hashes: Vec<(String, String)> = review
+        .sources
+        .iter()
+        .map(|source| (source.sha256.clone(), source.file_name.clone()))
+        .collect();
+
+    // The period runs from midnight of its first day to midnight after its last day, in the
+    // practice's zone.
+    let from = zone
+        .to_timestamp(review.period_from.to_datetime(jiff::civil::Time::midnight()))
+        .map_err(|error| error.to_string())?;
+    let to = zone
+        .to_timestamp(
+            review
+                .period_to
+                .saturating_add(jiff::Span::new().days(1))
+                .to_datetime(jiff::civil::Time::midnight()),
+        )
+        .map_err(|error| error.to_string())?;
+    let options = ReviewOptions {
+        readers: ReaderOptions::new(review.period_from.year(), zone.clone()),
+        rules: RuleConfig::default(),
+        practice_time_zone: zone,
+        roster: (!roster.is_empty()).then_some(roster),
+        from: Some(from),
+        to: Some(to),
+    };
+
+    // The blocking reader reports bytes read through a watch channel, and this task writes the
+    // latest value to the database, so a slow database never slows the reading down.
+    let (sender, mut receiver) = tokio::sync::watch::channel(0i64);
+    let store = state.store.clone();
+    let updater = tokio::spawn(async move {
+        while receiver.changed().await.is_ok() {
+            let done = *receiver.borrow_and_update();
+            if let Err(error) = store.set_activity_review_progress(id, done).await {
+                tracing::warn!(job = "activity_review", activity_review.id = %id, error = %error_chain(&error), "progress not stored");
+            }
+        }
+    });
+
+    let reading = tokio::task::spawn_blocking(move || -> Result<ReviewResults, String> {
+        let mut inputs = Vec::with_capacity(hashes.len());
+        let mut names = std::collections::HashMap::new();
+        for (sha256, file_name) in &hashes {
+            let path = files.verified_path(sha256).map_err(|error| error_chain(&error))?;
+            names.insert(path.display().to_string(), file_name.clone());
+            inputs.push(ReviewInput { path, format });
+        }
+        let progress = ChannelProgress {
+            sender,
+            finished_bytes: AtomicU64::new(0),
+            current_size: AtomicU64::new(0),
+        };
+        let report = run_review(&inputs, options, &progress).map_err(|error| {
+            // The engine names the stored file by its hash path; the reviewer knows the upload name.
+            let mut message = error.to_string();
+            for (path, name) in &names {
+                message = message.replace(path, name);
+            }
+            message
+        })?;
+        Ok(convert_report(report, &names))
+    });
+    let result = reading.await.map_err(|error| format!("the review task failed: {error}"))?;
+    let _ = updater.await;
+    result
+}
+
+/// Passes the engine's progress to the database updater as bytes read over all files.
+struct ChannelProgress {
+    sender: tokio::sync::watch::Sender<i64>,
+    finished_bytes: AtomicU64,
+    current_size: AtomicU64,
+}
+
+impl Progress for ChannelProgress {
+    fn start_file(&self, _path: &std::path::Path, bytes: u64) {
+        self.current_size.store(bytes, Ordering::Relaxed);
+    }
+
+    fn advance(&self, bytes: u64) {
+        let total = self.finished_bytes.load(Ordering::Relaxed).saturating_add(bytes);
+        self.sender.send_replace(i64::try_from(total).unwrap_or(i64::MAX));
+    }
+
+    fn finish_file(&self) {
+        let size = self.current_size.swap(0, Ordering::Relaxed);
+        let total = self.finished_bytes.fetch_add(size, Ordering::Relaxed).saturating_add(size);
+        self.sender.send_replace(i64::try_from(total).unwrap_or(i64::MAX));
+    }
+}
+
+/// Converts the engine's report into what the store keeps, naming files by their upload name.
+fn convert_report(report: Report, names: &std::collections::HashMap<String, String>) -> ReviewResults {
+    let upload_name = |path: &str| names.get(path).cloned().unwrap_or_else(|| path.to_owned());
+    let sources = report
+        .sources
+        .iter()
+        .map(|source| SourceResult {
+            format: source.format.name().to_owned(),
+            events: i64::try_from(source.events).unwrap_or(i64::MAX),
+            unreadable: i64::try_from(source.unreadable).unwrap_or(i64::MAX),
+        })
+        .collect();
+    let findings = report
+        .findings
+        .into_iter()
+        .map(|finding| {
+            let mut evidence: Vec<String> = finding
+                .evidence
+                .iter()
+                .map(|item| format!("{}, {}", upload_name(&item.file), item.at))
+                .collect();
+            let listed = evidence.len() as u64;
+            if finding.evidence_total > listed {
+                evidence.push(format!("and {} more", finding.evidence_total - listed));
+            }
+            NewFinding {
+                rule: finding.rule.id().to_owned(),
+                severity: severity_code(finding.severity).to_owned(),
+                account: finding.account,
+                person: finding.person,
+                client: finding.client,
+                first_seen: finding.first_seen,
+                last_seen: finding.last_seen,
+                count: i64::try_from(finding.count).unwrap_or(i64::MAX),
+                evidence,
+                explanation: finding.explanation,
+            }
+        })
+        .collect();
+    (sources, findings, report.syslog_time_basis)
+}
+
+fn severity_code(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Low => "low",
+        Severity::Medium => "medium",
+        Severity::High => "high",
     }
 }

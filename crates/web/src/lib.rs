@@ -13,6 +13,7 @@ pub mod error;
 mod headers;
 pub mod jobs;
 mod layout;
+mod review_roster;
 mod routes;
 mod session;
 

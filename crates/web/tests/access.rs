@@ -82,6 +82,11 @@ const EXPECTED: &[(&str, &str, Option<&[Role]>)] = &[
     ("POST", "/sanctions/levels/{id}", Some(&[SO])),
     ("GET", "/activity-review/schedule", Some(&[SO, MANAGER, AUDITOR])),
     ("POST", "/activity-review/schedule", Some(&[SO])),
+    ("GET", "/activity-review/reviews", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/activity-review/reviews", Some(&[SO, MANAGER])),
+    ("GET", "/activity-review/reviews/{id}", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/activity-review/reviews/{id}/sign", Some(&[SO, MANAGER])),
+    ("POST", "/activity-review/findings/{id}", Some(&[SO, MANAGER])),
     ("GET", "/risk", Some(&[SO, MANAGER, AUDITOR])),
     ("POST", "/risk/analyses", Some(&[SO])),
     ("GET", "/risk/analyses/{id}", Some(&[SO, MANAGER, AUDITOR])),
@@ -150,6 +155,7 @@ async fn every_route_allows_exactly_its_roles() {
     let (asset, data_flow) = inventory_ids(&app, &mut official).await;
     let sanction_level = app.store.sanction_levels().await.unwrap()[0].id.to_string();
     let (analysis, risk_entry, plan_item) = risk_records(&app).await;
+    let (activity_review, review_finding) = activity_review_records(&app).await;
 
     for (method, template, allowed) in EXPECTED {
         let Some(allowed) = allowed else { continue };
@@ -164,6 +170,14 @@ async fn every_route_allows_exactly_its_roles() {
             .replace("/risk/analyses/{id}", &format!("/risk/analyses/{analysis}"))
             .replace("/risk/entries/{id}", &format!("/risk/entries/{risk_entry}"))
             .replace("/risk/plan/{id}", &format!("/risk/plan/{plan_item}"))
+            .replace(
+                "/activity-review/reviews/{id}",
+                &format!("/activity-review/reviews/{activity_review}"),
+            )
+            .replace(
+                "/activity-review/findings/{id}",
+                &format!("/activity-review/findings/{review_finding}"),
+            )
             .replace("/accounts/invitations/{id}", &format!("/accounts/invitations/{}", uuid_text()))
             .replace("/accounts/{id}", &format!("/accounts/{}", uuid_text()))
             .replace("{account_id}", &uuid_text())
@@ -257,4 +271,45 @@ async fn risk_records(app: &TestApp) -> (String, String, String) {
     let item = PlanItemInput::parse("technical", "Offline backup", "Dana Reyes", "2027-01-31", "Weekly offline copy").unwrap();
     let item = app.store.add_plan_item(official, entry, &item).await.unwrap();
     (analysis.to_string(), entry.to_string(), item.to_string())
+}
+
+/// Creates a finished activity review with one undecided finding, and returns their ids.
+async fn activity_review_records(app: &TestApp) -> (String, String) {
+    use safeguard_store::activity_reviews::{NewActivityReview, NewFinding, SourceResult};
+
+    let official = app.store.users().await.unwrap()[0].id;
+    let stored = app
+        .state
+        .files
+        .write(b"Dec  1 10:00:00 host sshd[1]: noise", "auth.log", "text/plain")
+        .unwrap();
+    let input = NewActivityReview {
+        period_from: jiff::civil::date(2026, 11, 1),
+        period_to: jiff::civil::date(2026, 11, 30),
+        format_override: None,
+        obligation: None,
+        sources: vec![stored],
+    };
+    let review = app.store.create_activity_review(official, &input).await.unwrap();
+    assert!(app.store.claim_activity_review(review).await.unwrap());
+    let finding = NewFinding {
+        rule: "account_created".into(),
+        severity: "low".into(),
+        account: Some("temp".into()),
+        person: None,
+        client: None,
+        first_seen: "2026-11-02T10:00:00Z".parse().unwrap(),
+        last_seen: "2026-11-02T10:00:00Z".parse().unwrap(),
+        count: 1,
+        evidence: vec!["auth.log, line 1".into()],
+        explanation: "An account was created.".into(),
+    };
+    let source = SourceResult {
+        format: "syslog".into(),
+        events: 1,
+        unreadable: 0,
+    };
+    app.store.finish_activity_review(review, &[source], &[finding], None).await.unwrap();
+    let finding = app.store.review_findings(review).await.unwrap()[0].id;
+    (review.to_string(), finding.to_string())
 }

@@ -4,6 +4,7 @@
 //! listed in [`crate::access::ROUTES`].
 
 mod accounts;
+mod activity_reviews;
 mod addressable;
 mod calendar;
 mod home;
@@ -100,6 +101,13 @@ pub(crate) fn routes() -> Router<AppState> {
             "/activity-review/schedule",
             get(review_schedule::overview).post(review_schedule::create),
         )
+        .route(
+            "/activity-review/reviews",
+            get(activity_reviews::list).post(activity_reviews::create),
+        )
+        .route("/activity-review/reviews/{id}", get(activity_reviews::show))
+        .route("/activity-review/reviews/{id}/sign", post(activity_reviews::sign))
+        .route("/activity-review/findings/{id}", post(activity_reviews::decide))
 }
 
 /// Answers 200 when the database answers, 503 otherwise.

@@ -1,0 +1,310 @@
+//! HTTP tests of activity reviews: upload, the background job, the findings queue, signing,
+//! the calendar item it completes and the dashboard rows it feeds.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use jiff::civil::date;
+use safeguard_domain::ids::ActivityReviewId;
+use safeguard_store::Backend;
+use safeguard_store::activity_reviews::{ActivityReview, FindingDecision, ReviewState};
+
+macro_rules! on_both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app = TestApp::spawn(Backend::Sqlite).await;
+                ($body)(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test]
+            #[ignore = "needs PostgreSQL: set SAFEGUARD_TEST_POSTGRES_URL"]
+            async fn postgres() {
+                let app = TestApp::spawn(Backend::Postgres).await;
+                ($body)(&app).await;
+                app.finish().await;
+            }
+        }
+    };
+}
+
+/// Six failed sshd logons to root within two minutes, then a successful one from the same
+/// address: a failed-login burst and a success after failures.
+const AUTH_LOG: &str = "\
+Nov 10 14:00:01 web1 sshd[2001]: Failed password for root from 203.0.113.9 port 50000 ssh2
+Nov 10 14:00:21 web1 sshd[2002]: Failed password for root from 203.0.113.9 port 50001 ssh2
+Nov 10 14:00:41 web1 sshd[2003]: Failed password for root from 203.0.113.9 port 50002 ssh2
+Nov 10 14:01:01 web1 sshd[2004]: Failed password for root from 203.0.113.9 port 50003 ssh2
+Nov 10 14:01:21 web1 sshd[2005]: Failed password for root from 203.0.113.9 port 50004 ssh2
+Nov 10 14:01:41 web1 sshd[2006]: Failed password for root from 203.0.113.9 port 50005 ssh2
+Nov 10 14:02:01 web1 sshd[2007]: Accepted password for root from 203.0.113.9 port 50006 ssh2
+";
+
+/// Returns the id at the end of a review page's path.
+fn review_id(location: &str) -> ActivityReviewId {
+    let id = location.rsplit('/').next().unwrap_or_default();
+    id.parse().unwrap_or_else(|_| panic!("no review id in {location:?}"))
+}
+
+/// Polls the store until the review's job is over, failing after ten seconds.
+async fn wait_for_job(app: &TestApp, id: ActivityReviewId) -> ActivityReview {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let review = app.store.activity_review(id).await.unwrap();
+        if !matches!(review.state, ReviewState::Queued | ReviewState::Running) {
+            return review;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the review job did not finish within ten seconds"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Returns the dashboard row of `citation`.
+fn dashboard_row(body: &str, citation: &str) -> String {
+    let marker = format!("data-citation=\"{citation}\"");
+    let start = body.find(&marker).unwrap_or_else(|| panic!("no dashboard row for {citation}"));
+    let end = body[start..].find("</tr>").map_or(body.len(), |offset| start + offset);
+    body[start..end].to_owned()
+}
+
+/// Creates a draft risk analysis with one risk, for follow-up plan items, and returns the
+/// risk's id.
+async fn add_risk(app: &TestApp) -> String {
+    use safeguard_domain::risk::{AnalysisInput, EntryInput};
+
+    let official = app.store.users().await.unwrap()[0].id;
+    let analysis = AnalysisInput::parse("Risk analysis 2026", "2026-12-04", "All ePHI", "NIST SP 800-30", "Dana Reyes").unwrap();
+    let analysis = app.store.start_risk_analysis(official, &analysis).await.unwrap();
+    let entry = EntryInput::parse("Linux server", "ransomware", "Password sign-in", "Firewall", "high", "high").unwrap();
+    app.store
+        .add_risk_entry(official, analysis, None, &entry)
+        .await
+        .unwrap()
+        .to_string()
+}
+
+async fn review_is_decided_and_signed_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let owner = app.store.users().await.unwrap()[0].id.to_string();
+    let schedule = official.get("/activity-review/schedule").await;
+    let scheduled = official
+        .post_form(
+            "/activity-review/schedule",
+            &[
+                ("csrf_token", &schedule.csrf()),
+                ("system", "Linux server"),
+                ("description", ""),
+                ("cadence", "monthly"),
+                ("anchor", "2026-12-01"),
+                ("owner", &owner),
+            ],
+        )
+        .await;
+    assert_eq!(scheduled.status, StatusCode::SEE_OTHER, "{}", scheduled.body);
+    let obligation = app.store.review_schedule().await.unwrap()[0].id.to_string();
+    let risk = add_risk(app).await;
+    let before = official.get("/dashboard").await;
+    assert!(!dashboard_row(&before.body, "164.308(a)(1)(ii)(D)").contains("signed activity review"));
+
+    let list = official.get("/activity-review/reviews").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Linux server"), "the schedule entry is offered");
+    let token = list.csrf();
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("period_from", "2026-11-01"),
+        ("period_to", "2026-11-30"),
+        ("obligation", obligation.as_str()),
+        ("format", ""),
+    ];
+
+    let missing_files = official.post_multipart("/activity-review/reviews", &fields, &[]).await;
+    assert_eq!(missing_files.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing_files.body.contains("<strong>log files</strong>"));
+    assert!(
+        app.store.activity_reviews().await.unwrap().is_empty(),
+        "nothing is stored on bad input"
+    );
+
+    let uploaded = official
+        .post_multipart("/activity-review/reviews", &fields, &[("logs", "auth.log", AUTH_LOG.as_bytes())])
+        .await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let id = review_id(uploaded.location());
+    let review = wait_for_job(app, id).await;
+    assert_eq!(review.state, ReviewState::Finished, "{:?}", review.failure);
+    assert_eq!(review.sources[0].format.as_deref(), Some("syslog"));
+    assert_eq!(review.sources[0].events, Some(7));
+
+    let page = official.get(uploaded.location()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("http-equiv=\"refresh\""), "a finished review stops reloading");
+    assert!(page.body.contains("failed_login_burst_account"));
+    assert!(page.body.contains("success_after_failures"));
+    assert!(page.body.contains("auth.log, line 1"), "evidence names the uploaded file");
+
+    let findings = app.store.review_findings(id).await.unwrap();
+    let burst = findings
+        .iter()
+        .find(|stored| stored.finding.rule == "failed_login_burst_account")
+        .expect("a burst finding");
+    assert_eq!(burst.finding.count, 6);
+    assert_eq!(burst.finding.account.as_deref(), Some("root"));
+
+    let sign_path = format!("/activity-review/reviews/{id}/sign");
+    let early = official
+        .post_form(&sign_path, &[("csrf_token", &token), ("signature", "Dana Reyes")])
+        .await;
+    assert_ne!(early.status, StatusCode::SEE_OTHER, "undecided findings block signing");
+
+    let burst_path = format!("/activity-review/findings/{}", burst.id);
+    let no_notes = official
+        .post_form(
+            &burst_path,
+            &[
+                ("csrf_token", &token),
+                ("decision", "follow_up"),
+                ("risk", &risk),
+                ("owner", "Dana Reyes"),
+                ("deadline", "2027-01-15"),
+            ],
+        )
+        .await;
+    assert_eq!(no_notes.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_notes.body.contains("<strong>notes</strong>"));
+    let follow_up = official
+        .post_form(
+            &burst_path,
+            &[
+                ("csrf_token", &token),
+                ("decision", "follow_up"),
+                ("notes", "Root sign-in over SSH must be turned off."),
+                ("risk", &risk),
+                ("owner", "Dana Reyes"),
+                ("deadline", "2027-01-15"),
+            ],
+        )
+        .await;
+    assert_eq!(follow_up.status, StatusCode::SEE_OTHER, "{}", follow_up.body);
+    let decided = app.store.review_finding(burst.id).await.unwrap();
+    assert_eq!(decided.decision, Some(FindingDecision::FollowUp));
+    let plan_item = app.store.plan_item(decided.plan_item_id.expect("a plan item")).await.unwrap();
+    assert!(plan_item.safeguard.contains("failed_login_burst_account"));
+
+    for other in findings.iter().filter(|stored| stored.id != burst.id) {
+        let decided = official
+            .post_form(
+                &format!("/activity-review/findings/{}", other.id),
+                &[("csrf_token", &token), ("decision", "expected"), ("notes", "")],
+            )
+            .await;
+        assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    }
+
+    let wrong = official.post_form(&sign_path, &[("csrf_token", &token), ("signature", "ok")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("<strong>signature</strong>"));
+    let signed = official
+        .post_form(&sign_path, &[("csrf_token", &token), ("signature", "dana reyes")])
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+
+    let review = app.store.activity_review(id).await.unwrap();
+    assert_eq!(review.state, ReviewState::Signed);
+    let instance = review.completed_instance_id.expect("signing completes the calendar item");
+    let instance = app.store.instance(instance).await.unwrap();
+    assert_eq!(instance.completed_on, Some(date(2026, 12, 4)));
+    assert_eq!(instance.obligation.reviewed_system.as_deref(), Some("Linux server"));
+
+    let page = official.get(&format!("/activity-review/reviews/{id}")).await;
+    assert!(page.body.contains("Signed by Dana Reyes"));
+    assert!(
+        !page.body.contains("action=\"/activity-review/findings/"),
+        "a signed review offers no decision forms"
+    );
+
+    let after = official.get("/dashboard").await;
+    let row = dashboard_row(&after.body, "164.308(a)(1)(ii)(D)");
+    assert!(
+        row.contains("A signed activity review covers system logs up to 2026-11-30."),
+        "{row}"
+    );
+}
+on_both!(review_is_decided_and_signed, review_is_decided_and_signed_body);
+
+async fn unreadable_log_fails_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let list = official.get("/activity-review/reviews").await;
+    let token = list.csrf();
+
+    let uploaded = official
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", &token),
+                ("period_from", "2026-11-01"),
+                ("period_to", "2026-11-30"),
+                ("obligation", ""),
+                ("format", ""),
+            ],
+            &[("logs", "notes.txt", b"nothing a reader knows\n")],
+        )
+        .await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let id = review_id(uploaded.location());
+    let review = wait_for_job(app, id).await;
+
+    assert_eq!(review.state, ReviewState::Failed);
+    let page = official.get(uploaded.location()).await;
+    assert!(page.body.contains("could not be read"));
+    assert!(page.body.contains("notes.txt"));
+}
+on_both!(unreadable_log_fails, unreadable_log_fails_body);
+
+async fn auditor_sees_no_forms_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let mut auditor = app.client_with_role(&mut official, safeguard_domain::accounts::Role::Auditor).await;
+
+    let list = auditor.get("/activity-review/reviews").await;
+
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(!list.body.contains("action=\"/activity-review/reviews\""));
+}
+on_both!(auditor_sees_no_forms, auditor_sees_no_forms_body);
+
+async fn job_runs_review_once_body(app: &TestApp) {
+    use safeguard_store::activity_reviews::NewActivityReview;
+    use safeguard_web::jobs::{Outcome, run_activity_review};
+
+    app.set_up().await;
+    let official = app.store.users().await.unwrap()[0].id;
+    let stored = app.state.files.write(AUTH_LOG.as_bytes(), "auth.log", "text/plain").unwrap();
+    let input = NewActivityReview {
+        period_from: date(2026, 11, 1),
+        period_to: date(2026, 11, 30),
+        format_override: Some("syslog".into()),
+        obligation: None,
+        sources: vec![stored],
+    };
+    let id = app.store.create_activity_review(official, &input).await.unwrap();
+
+    let first = run_activity_review(&app.state, id).await.unwrap();
+    let second = run_activity_review(&app.state, id).await.unwrap();
+
+    assert!(matches!(first, Outcome::Completed(found) if found > 0), "{first:?}");
+    assert_eq!(second, Outcome::Idle, "a finished review is not read again");
+    let review = app.store.activity_review(id).await.unwrap();
+    assert_eq!(review.state, ReviewState::Finished);
+    assert_eq!(review.progress_done, review.progress_total);
+}
+on_both!(job_runs_review_once, job_runs_review_once_body);
