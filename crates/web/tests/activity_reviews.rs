@@ -1,6 +1,7 @@
 //! HTTP tests of activity reviews: upload, the background job, the findings queue, signing,
 //! the calendar item it completes and the dashboard rows it feeds.
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
@@ -11,29 +12,6 @@ use jiff::civil::date;
 use safeguard_domain::ids::ActivityReviewId;
 use safeguard_store::Backend;
 use safeguard_store::activity_reviews::{ActivityReview, FindingDecision, ReviewState};
-
-macro_rules! on_both {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                let app = TestApp::spawn(Backend::Sqlite).await;
-                ($body)(&app).await;
-                app.finish().await;
-            }
-
-            #[tokio::test]
-            #[ignore = "needs PostgreSQL: set SAFEGUARD_TEST_POSTGRES_URL"]
-            async fn postgres() {
-                let app = TestApp::spawn(Backend::Postgres).await;
-                ($body)(&app).await;
-                app.finish().await;
-            }
-        }
-    };
-}
 
 /// Six failed sshd logons to root within two minutes, then a successful one from the same
 /// address: a failed-login burst and a success after failures.

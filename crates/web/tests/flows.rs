@@ -1,35 +1,13 @@
 //! In-process HTTP tests of every page and form, each on a fresh SQLite database and, with
 //! `SAFEGUARD_TEST_POSTGRES_URL` set and ignored tests included, on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use axum::http::{StatusCode, header};
 use common::{PASSWORD, TestApp};
 use safeguard_domain::accounts::Role;
 use safeguard_store::Backend;
-
-macro_rules! on_both {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                let app = TestApp::spawn(Backend::Sqlite).await;
-                ($body)(&app).await;
-                app.finish().await;
-            }
-
-            #[tokio::test]
-            #[ignore = "needs PostgreSQL: set SAFEGUARD_TEST_POSTGRES_URL"]
-            async fn postgres() {
-                let app = TestApp::spawn(Backend::Postgres).await;
-                ($body)(&app).await;
-                app.finish().await;
-            }
-        }
-    };
-}
 
 async fn setup_link_works_once_body(app: &TestApp) {
     let path = app.setup_path().await;

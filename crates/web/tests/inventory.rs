@@ -2,35 +2,13 @@
 //! database and, with `SAFEGUARD_TEST_POSTGRES_URL` set and ignored tests included, on
 //! PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use axum::http::{StatusCode, header};
 use common::{Client, TestApp};
 use safeguard_domain::accounts::Role;
 use safeguard_store::Backend;
-
-macro_rules! on_both {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                let app = TestApp::spawn(Backend::Sqlite).await;
-                ($body)(&app).await;
-                app.finish().await;
-            }
-
-            #[tokio::test]
-            #[ignore = "needs PostgreSQL: set SAFEGUARD_TEST_POSTGRES_URL"]
-            async fn postgres() {
-                let app = TestApp::spawn(Backend::Postgres).await;
-                ($body)(&app).await;
-                app.finish().await;
-            }
-        }
-    };
-}
 
 const HEADER: &str = "name,kind,owner,location,ephi,ephi_handling,record_count,encryption_at_rest,encryption_in_transit,sign_in,backup,criticality,vendor,retired_on,retired_reason\n";
 

@@ -2,35 +2,13 @@
 //! each on a fresh SQLite database and, with `SAFEGUARD_TEST_POSTGRES_URL` set and ignored tests
 //! included, on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
 use common::{Client, TestApp};
 use safeguard_domain::accounts::Role;
 use safeguard_store::Backend;
-
-macro_rules! on_both {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                let app = TestApp::spawn(Backend::Sqlite).await;
-                ($body)(&app).await;
-                app.finish().await;
-            }
-
-            #[tokio::test]
-            #[ignore = "needs PostgreSQL: set SAFEGUARD_TEST_POSTGRES_URL"]
-            async fn postgres() {
-                let app = TestApp::spawn(Backend::Postgres).await;
-                ($body)(&app).await;
-                app.finish().await;
-            }
-        }
-    };
-}
 
 /// Returns the status code of a citation's row on the dashboard.
 fn dashboard_row(body: &str, citation: &str) -> String {

@@ -2,35 +2,13 @@
 //! schedule, each on a fresh SQLite database and, with `SAFEGUARD_TEST_POSTGRES_URL` set and
 //! ignored tests included, on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
 use common::{PASSWORD, TestApp};
 use safeguard_domain::accounts::Role;
 use safeguard_store::Backend;
-
-macro_rules! on_both {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                let app = TestApp::spawn(Backend::Sqlite).await;
-                ($body)(&app).await;
-                app.finish().await;
-            }
-
-            #[tokio::test]
-            #[ignore = "needs PostgreSQL: set SAFEGUARD_TEST_POSTGRES_URL"]
-            async fn postgres() {
-                let app = TestApp::spawn(Backend::Postgres).await;
-                ($body)(&app).await;
-                app.finish().await;
-            }
-        }
-    };
-}
 
 /// Returns the `<option>` value whose label contains `label`, from the first select named
 /// `name` on the page.

@@ -3,6 +3,32 @@
 
 #![allow(dead_code)] // Each test file uses a different part of the harness.
 
+/// Defines a test module `$name` that runs `$body` on a fresh SQLite database and, ignored
+/// unless `SAFEGUARD_TEST_POSTGRES_URL` is set and ignored tests are included, on PostgreSQL.
+#[allow(unused_macros)] // The browser tests share this module without using the macro.
+macro_rules! on_both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app = TestApp::spawn(Backend::Sqlite).await;
+                ($body)(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test]
+            #[ignore = "needs PostgreSQL: set SAFEGUARD_TEST_POSTGRES_URL"]
+            async fn postgres() {
+                let app = TestApp::spawn(Backend::Postgres).await;
+                ($body)(&app).await;
+                app.finish().await;
+            }
+        }
+    };
+}
+
 pub mod browser;
 
 use std::collections::HashMap;
