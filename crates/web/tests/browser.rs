@@ -14,7 +14,7 @@ mod common;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use common::browser::{click, connect_browser, current_path, fill, find, start_chromedriver, tool_path, wait_for};
+use common::browser::{click, connect_browser, current_path, fill, find, start_chromedriver, submit, tool_path, wait_for};
 use common::{PASSWORD, TestApp};
 use fantoccini::{Client, Locator};
 use safeguard_store::Backend;
@@ -113,7 +113,7 @@ async fn complete_restore_test(browser: Client, base_url: String, setup_path: St
     )
     .await;
     fill(&browser, "signature", OFFICIAL_NAME).await;
-    click(&browser, "main form button[type='submit']").await;
+    submit(&browser, "main form button[type='submit']").await;
     wait_for(&browser, "p.notice").await;
     assert_eq!(
         current_path(&browser).await,
@@ -141,7 +141,7 @@ async fn complete_restore_test(browser: Client, base_url: String, setup_path: St
         .send_keys(evidence_path.to_str().expect("the temporary path is UTF-8"))
         .await
         .unwrap();
-    click(&browser, "#complete-form button[type='submit']").await;
+    submit(&browser, "#complete-form button[type='submit']").await;
     wait_for(&browser, "p.notice").await;
     assert_eq!(find(&browser, "#item-state").await.text().await.unwrap(), "Completed");
     browser

@@ -14,7 +14,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::browser::{click, connect_browser, current_path, fill, find, start_chromedriver, tool_path, wait_for};
+use common::browser::{click, connect_browser, current_path, fill, find, start_chromedriver, submit, tool_path, wait_for};
 use common::{PASSWORD, TestApp};
 use fantoccini::{Client, Locator};
 use safeguard_store::Backend;
@@ -143,7 +143,7 @@ async fn decide_risks(browser: Client, base_url: String, setup_path: String) {
         &format!("{OFFICIAL_NAME}, Security Official\n{OWNER_NAME}, owner physician"),
     )
     .await;
-    click(&browser, "form[action='/risk/analyses'] button[type='submit']").await;
+    submit(&browser, "form[action='/risk/analyses'] button[type='submit']").await;
     wait_for(&browser, "p.notice").await;
     let analysis_path = current_path(&browser).await;
     assert!(
@@ -192,7 +192,7 @@ async fn decide_risks(browser: Client, base_url: String, setup_path: String) {
     fill(&browser, "leadership_name", OWNER_NAME).await;
     fill(&browser, "leadership_title", "Owner physician").await;
     fill(&browser, "leadership_signature", OWNER_NAME).await;
-    click(&browser, "form[action$='/decision'] button[type='submit']").await;
+    submit(&browser, "form[action$='/decision'] button[type='submit']").await;
     wait_for(&browser, "p.notice").await;
     let decision = wait_for(&browser, "#decision").await.text().await.unwrap();
     assert!(decision.contains("Accept"), "the decision does not read Accept: {decision}");
@@ -221,7 +221,7 @@ async fn decide_risks(browser: Client, base_url: String, setup_path: String) {
         .await
         .unwrap();
     fill(&browser, "signature", OFFICIAL_NAME).await;
-    click(&browser, "form[action$='/decision'] button[type='submit']").await;
+    submit(&browser, "form[action$='/decision'] button[type='submit']").await;
     wait_for(&browser, "p.notice").await;
     let decision = wait_for(&browser, "#decision").await.text().await.unwrap();
     assert!(decision.contains("Mitigate"), "the decision does not read Mitigate: {decision}");
@@ -240,7 +240,7 @@ async fn decide_risks(browser: Client, base_url: String, setup_path: String) {
     // Finalizing the analysis records it and completes the annual review, which meets the
     // risk analysis specification.
     browser.goto(&format!("{base_url}{analysis_path}")).await.unwrap();
-    click(&browser, "form[action$='/finalize'] button[type='submit']").await;
+    submit(&browser, "form[action$='/finalize'] button[type='submit']").await;
     wait_for(&browser, "p.notice").await;
     let state = find(&browser, "#analysis-state").await.text().await.unwrap();
     assert!(state.contains("Finalized"), "the analysis is not finalized: {state}");
@@ -293,7 +293,7 @@ async fn add_asset(browser: &Client, base_url: &str, asset: &AssetForm) {
     select(browser, "backup", asset.backup).await;
     select(browser, "criticality", "high").await;
     fill(browser, "vendor", asset.vendor).await;
-    click(browser, "form[action='/inventory'] button[type='submit']").await;
+    submit(browser, "form[action='/inventory'] button[type='submit']").await;
 
     wait_for(browser, "p.notice").await;
     let path = current_path(browser).await;
@@ -322,13 +322,24 @@ async fn rate(browser: &Client, rating: &Rating) {
     select(browser, "impact", rating.impact).await;
     click(browser, &format!("{form} button[type='submit']")).await;
 
-    wait_for(browser, "p.notice").await;
-    let register = wait_for(browser, "#register").await.text().await.unwrap();
-    assert!(
-        register.contains(rating.asset),
-        "the register does not list {} after rating it: {register}",
-        rating.asset
-    );
+    // The previous page may still show a notice and a register, so the test polls until the
+    // reloaded register lists the asset; a stale element means the page is still changing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let register = match browser.find(fantoccini::Locator::Css("#register")).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if register.contains(rating.asset) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the register does not list {} after rating it: {register}",
+            rating.asset
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// Opens the register entry of `asset` from the analysis page.

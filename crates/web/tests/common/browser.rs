@@ -131,6 +131,22 @@ pub async fn click(browser: &Client, selector: &str) {
     find(browser, selector).await.click().await.unwrap();
 }
 
+/// Clicks a submit button and waits until the browser has left the page, so that later waits
+/// cannot match elements of the page the form was on.
+pub async fn submit(browser: &Client, selector: &str) {
+    let old_page = find(browser, "html").await;
+    click(browser, selector).await;
+
+    let deadline = std::time::Instant::now() + WAIT;
+    while old_page.tag_name().await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page did not change within {WAIT:?} after clicking {selector}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 pub async fn current_path(browser: &Client) -> String {
     browser.current_url().await.unwrap().path().to_owned()
 }
