@@ -17,7 +17,7 @@ use crate::values::{InvalidValue, Line, Text, parse_date};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AddressableOutcome {
-    /// The specification is implemented as written; `how` says how.
+    /// The specification is implemented as written, as `how` describes.
     Implemented {
         /// How it is implemented.
         how: Text,

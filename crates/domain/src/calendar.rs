@@ -174,7 +174,7 @@ pub fn local_date(at: Timestamp, zone: &TimeZone) -> Date {
     zone.to_datetime(at).date()
 }
 
-/// Where an obligation instance stands on a given day.
+/// The state of an obligation instance on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum InstanceState {
     /// Not due for a while.
@@ -212,7 +212,7 @@ impl InstanceState {
         }
     }
 
-    /// Whether the instance has been completed, on time or late.
+    /// Returns whether the instance has been completed, on time or late.
     pub fn is_completed(self) -> bool {
         matches!(self, InstanceState::Completed | InstanceState::CompletedLate)
     }
@@ -230,7 +230,7 @@ pub fn instance_state(cadence: Cadence, due_on: Date, completed_on: Option<Date>
     }
 }
 
-/// What a completion of an obligation must record beyond who, when, notes and evidence.
+/// The record a completion must contain beyond who, when, notes and evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum CompletionKind {
     /// Notes and evidence only.
@@ -268,13 +268,13 @@ pub struct DefaultObligation {
     pub key: &'static str,
     /// The title shown on the calendar.
     pub title: &'static str,
-    /// What doing it involves.
+    /// The work it involves.
     pub description: &'static str,
     /// The implementation specification or standard it serves, as a catalog citation.
     pub citation: &'static str,
     /// How often it recurs.
     pub cadence: Cadence,
-    /// What its completion records.
+    /// The record its completion contains.
     pub completion: CompletionKind,
 }
 
@@ -360,13 +360,13 @@ pub const DEFAULT_OBLIGATIONS: [DefaultObligation; 9] = [
 pub struct ObligationInput {
     /// The title shown on the calendar.
     pub title: crate::values::Line,
-    /// What doing it involves.
+    /// The work it involves.
     pub description: Option<crate::values::Text>,
     /// The catalog citation it serves.
     pub citation: &'static str,
     /// How often it recurs.
     pub cadence: Cadence,
-    /// What its completion records.
+    /// The record its completion contains.
     pub completion: CompletionKind,
     /// The first day of its first period.
     pub anchor: Date,
@@ -422,7 +422,7 @@ impl ObligationInput {
 /// A validated completion of an obligation instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompletionInput {
-    /// What was done and found.
+    /// The work done and the results.
     pub notes: Option<crate::values::Text>,
     /// For meetings and reports: the day, attendees and decisions.
     pub meeting: Option<MeetingRecord>,
@@ -433,9 +433,9 @@ pub struct CompletionInput {
 pub struct MeetingRecord {
     /// The day it took place.
     pub held_on: Date,
-    /// Who attended, one per line.
+    /// The attendees, one per line.
     pub attendees: crate::values::Text,
-    /// What was decided.
+    /// The decisions taken.
     pub decisions: crate::values::Text,
 }
 

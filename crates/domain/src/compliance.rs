@@ -1,10 +1,11 @@
 //! Compliance status per standard and implementation specification, computed from records.
 //!
-//! Nothing here is typed by a person: [`assess`] takes the facts the store gathered (calendar
-//! instances, Addressable decisions, the designation in effect) and the day in the practice's
-//! time zone, and returns a status for every standard and specification of 164.308 with the
-//! gaps that keep it from being met. Each gap names the missing or stale record and the
-//! [`Fix`] that would close it, which the web layer turns into a link.
+//! Nothing here is typed by a person. [`assess`] takes the facts the store gathered (calendar
+//! instances, Addressable decisions, the designation in effect, risk analyses, risk-plan items
+//! and signed activity reviews) and the day in the practice's time zone. It returns a status
+//! for every standard and specification of 164.308, with the gaps that keep it from being met.
+//! Each gap names the missing or stale record and the [`Fix`] that would close it, which the
+//! web layer turns into a link.
 
 use std::collections::HashMap;
 
@@ -79,9 +80,9 @@ pub enum Fix {
 /// A missing or stale record and how to make it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Gap {
-    /// What is missing or stale, in a sentence.
+    /// The missing or stale record, in a sentence.
     pub message: String,
-    /// Where it is made.
+    /// The place where the record is made.
     pub fix: Fix,
 }
 
@@ -158,9 +159,9 @@ pub struct ItemStatus {
     pub requirement: Option<Requirement>,
     /// The computed status.
     pub status: Status,
-    /// Why it is not met; empty when met.
+    /// The reasons it is not met. Empty when met.
     pub gaps: Vec<Gap>,
-    /// What records support it, in sentences.
+    /// The records that support it, in sentences.
     pub evidence: Vec<String>,
 }
 
@@ -236,7 +237,7 @@ fn assess_item(
             }
             Some(OutcomeKind::NotReasonable) => {
                 // A signed finding that the specification is not reasonable and appropriate is
-                // itself the record the regulation asks for; no recurring evidence applies.
+                // itself the record the regulation requires, so no recurring evidence applies.
                 item.evidence
                     .push("Signed decision: not reasonable and appropriate, with the reason.".into());
                 return item;

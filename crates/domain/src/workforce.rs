@@ -1,4 +1,4 @@
-//! The workforce roster: people, their status and the accounts each holds in the practice's
+//! The workforce roster: people, their status and the accounts each has in the practice's
 //! systems, plus the roster CSV format.
 //!
 //! The roster CSV has the header `name,job_title,practice_role,start_date,end_date,status,accounts`
@@ -132,7 +132,7 @@ impl PersonInput {
     }
 }
 
-/// An account a person holds in one of the practice's systems.
+/// An account a person has in one of the practice's systems.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct SystemAccountInput {
     /// The system, such as `EHR` or `Microsoft 365`.
@@ -158,7 +158,7 @@ impl SystemAccountInput {
     }
 }
 
-/// One person with their accounts, as a roster CSV row holds them.
+/// One person with their accounts, as one roster CSV row contains them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RosterRow {
     /// The person.

@@ -87,7 +87,7 @@ pub enum Outcome {
     Success,
     /// The action failed (for a logon: the credentials were rejected).
     Failure,
-    /// The source does not say.
+    /// The source does not record it.
     Unknown,
 }
 

@@ -20,7 +20,7 @@ pub enum Rule {
     OffHoursActivity,
     /// Activity by an account whose person has left the practice.
     DepartedAccountActivity,
-    /// Activity by an account that belongs to nobody on the roster.
+    /// Activity by an account that belongs to no one on the roster.
     UnknownAccountActivity,
     /// Emergency (break-glass) access without a recorded post-event review.
     BreakGlassWithoutReview,

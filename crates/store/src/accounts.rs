@@ -2,7 +2,7 @@
 //!
 //! Session and invitation tokens are stored only as SHA-256 hashes: a copy of the database
 //! does not hand out working sessions. Password hashes are Argon2id PHC strings made by the
-//! web crate; this module stores and returns them but never sees a password.
+//! web crate; this module stores and returns them but never receives a password.
 
 use jiff::{SignedDuration, Timestamp};
 use safeguard_domain::accounts::Role;

@@ -25,17 +25,17 @@ pub struct Obligation {
     pub id: ObligationId,
     /// The title.
     pub title: String,
-    /// What doing it involves.
+    /// The work it involves.
     pub description: String,
     /// The catalog citation it serves.
     pub citation: String,
     /// Its cadence.
     pub cadence: Cadence,
-    /// What its completion records.
+    /// The record its completion contains.
     pub completion: CompletionKind,
     /// The first day of its first period.
     pub anchor: Date,
-    /// Who owns it.
+    /// Its owner.
     pub owner: Option<UserId>,
     /// The owner's display name.
     pub owner_name: Option<String>,
@@ -45,7 +45,7 @@ pub struct Obligation {
     pub reviewed_system: Option<String>,
 }
 
-/// One dated instance of an obligation, with what its obligation says about it.
+/// One dated instance of an obligation, with its obligation's details.
 #[derive(Debug, Clone)]
 pub struct Instance {
     /// Its id.
@@ -60,7 +60,7 @@ pub struct Instance {
     pub completed_at: Option<Timestamp>,
     /// The day it was completed in the practice's time zone.
     pub completed_on: Option<Date>,
-    /// Who completed it.
+    /// The account that completed it.
     pub completed_by_name: Option<String>,
     /// Notes from the completion.
     pub notes: Option<String>,

@@ -1,8 +1,8 @@
 //! The workforce roster: people and the accounts they hold in the practice's systems.
 //!
-//! People are never deleted inside the retention period: a person who leaves is marked
-//! terminated with an end date, and a removed system account keeps its row with the day it
-//! was removed, so later log reviews can still map old activity to a person.
+//! People are never deleted inside the retention period. A person who leaves is marked
+//! terminated with an end date. A removed system account keeps its row with the day it was
+//! removed, so later log reviews can still map old activity to a person.
 
 use jiff::civil::Date;
 use safeguard_domain::ids::{PersonId, SystemAccountId, UserId};
@@ -38,7 +38,7 @@ pub struct Person {
     pub removed_accounts: Vec<(SystemAccount, jiff::Timestamp)>,
 }
 
-/// An account a person holds in one of the practice's systems.
+/// An account a person has in one of the practice's systems.
 #[derive(Debug, Clone)]
 pub struct SystemAccount {
     /// Its id.
@@ -351,7 +351,7 @@ impl Store {
         )
         .await?;
         // TODO: allow deletion once `deletable_from` has passed, with the ledger entry in the
-        // same transaction; until the first roster entries reach six years, refusal is correct.
+        // same transaction. Until the first roster entries reach six years, rejection is correct.
         Err(StoreError::RetentionHold {
             kind: "person",
             deletable_from,

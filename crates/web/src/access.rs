@@ -18,7 +18,7 @@ use crate::session::CurrentUser;
 pub enum Access {
     /// Anyone, signed in or not.
     Public,
-    /// A signed-in account whose role holds the permission.
+    /// A signed-in account whose role has the permission.
     Requires(Permission),
 }
 
@@ -165,7 +165,7 @@ pub async fn enforce(request: Request, next: Next) -> Result<Response, AppError>
         }
         None if ROUTES.iter().any(|entry| entry.path == path) => return Err(AppError::MethodNotAllowed),
         None => {
-            tracing::error!(http.route = %path, "route missing from the access table; refused");
+            tracing::error!(http.route = %path, "route missing from the access table; request rejected");
             return Err(AppError::Forbidden);
         }
     }

@@ -123,7 +123,7 @@ coded_enum!(
         PatientPortal => ("patient_portal", "Patient portal"),
         /// Backup system.
         Backup => ("backup", "Backup"),
-        /// Any other application that holds ePHI.
+        /// Any other application that stores ePHI.
         OtherApplication => ("other_application", "Other application"),
         /// Server.
         Server => ("server", "Server"),
@@ -193,7 +193,7 @@ coded_enum!(
         Encrypted => ("yes", "Encrypted"),
         /// Not encrypted.
         NotEncrypted => ("no", "Not encrypted"),
-        /// Nobody has checked yet, which the risk analysis treats like not encrypted.
+        /// Not checked yet. The risk analysis treats it as not encrypted.
         Unknown => ("unknown", "Unknown"),
         /// The asset does not hold or send ePHI in this way.
         NotApplicable => ("not_applicable", "Not applicable"),
@@ -201,7 +201,7 @@ coded_enum!(
 );
 
 coded_enum!(
-    /// How people sign in to an asset.
+    /// The sign-in method of an asset.
     SignIn,
     "sign-in",
     [
@@ -213,7 +213,7 @@ coded_enum!(
         Shared => ("shared", "Shared account"),
         /// No sign-in at all, such as removable media.
         NoSignIn => ("none", "No sign-in"),
-        /// Nobody has checked yet.
+        /// Not checked yet.
         Unknown => ("unknown", "Unknown"),
     ]
 );
@@ -229,7 +229,7 @@ coded_enum!(
         NotCovered => ("no", "Not backed up"),
         /// Holds no ePHI of its own, or the vendor backs it up under its agreement.
         NotApplicable => ("not_applicable", "Not applicable"),
-        /// Nobody has checked yet.
+        /// Not checked yet.
         Unknown => ("unknown", "Unknown"),
     ]
 );
@@ -248,7 +248,7 @@ coded_enum!(
     ]
 );
 
-/// What an asset does with ePHI; at least one applies to every inventory entry.
+/// The handling of ePHI by an asset. At least one applies to every inventory entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 pub struct EphiHandling {
     /// Keeps ePHI, even temporarily.
@@ -344,10 +344,10 @@ pub struct AssetFields {
     /// The person or role responsible for the asset.
     #[serde(default)]
     pub owner: String,
-    /// Where the asset is, such as `Front desk` or `Vendor data center`.
+    /// The location of the asset, such as `Front desk` or `Vendor data center`.
     #[serde(default)]
     pub location: String,
-    /// Which ePHI the asset holds, such as `Charts, insurance cards`.
+    /// The ePHI the asset stores, such as `Charts, insurance cards`.
     #[serde(default)]
     pub ephi: String,
     /// [`EphiHandling`] in its CSV form.
@@ -381,13 +381,13 @@ pub struct AssetFields {
 pub struct AssetInput {
     /// Name, unique among assets in service.
     pub name: Line,
-    /// What kind of asset it is.
+    /// The kind of asset.
     pub kind: AssetKind,
     /// The person or role responsible for it.
     pub owner: Line,
-    /// Where it is.
+    /// Its location.
     pub location: Line,
-    /// Which ePHI it holds.
+    /// The ePHI it stores.
     pub ephi: Line,
     /// What it does with that ePHI.
     pub ephi_handling: EphiHandling,
