@@ -2,14 +2,13 @@
 //!
 //! An event is one thing a person or system did, at one instant in UTC, as recorded by one log
 //! source. Readers never put a patient identifier into an event in clear text: the patient
-//! reference is the SHA-256 of the identifier as the source wrote it, so reports and memory
+//! reference is a 64-bit hash of the identifier as the source wrote it, so reports and memory
 //! hold no ePHI beyond what is needed to count distinct patients.
 
 use std::fmt;
 
 use jiff::Timestamp;
 use serde::{Serialize, Serializer};
-use sha2::{Digest, Sha256};
 
 /// The kind of system that wrote an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -118,33 +117,45 @@ impl Serialize for Locator {
     }
 }
 
-/// A patient identifier reduced to its SHA-256 digest.
+/// A patient identifier reduced to a 64-bit hash, enough to count distinct patients.
+///
+/// The hash is fast rather than cryptographic, because the EHR reader computes one per row of
+/// logs with millions of rows. It keeps the identifier out of memory and reports as well as a
+/// cryptographic digest would: identifiers such as medical record numbers are short and
+/// predictable, so any unkeyed digest of one could be reversed by trying them all.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PatientRef([u8; 32]);
+pub struct PatientRef(u64);
+
+/// Fixed, so that one identifier always gets the same reference within and across reviews.
+const PATIENT_HASH_SEED: u64 = 0x5afe_6a2d_0000_0001;
 
 impl PatientRef {
     /// Hashes a patient identifier exactly as the source wrote it (trimmed of outer spaces).
     pub fn hash(identifier: &str) -> Self {
-        Self(Sha256::digest(identifier.trim().as_bytes()).into())
+        Self::hash_bytes(identifier.trim().as_bytes())
     }
 
-    /// Returns the first eight bytes of the digest, enough to count distinct patients.
+    /// Hashes an identifier given as bytes, without outer spaces.
+    pub(crate) fn hash_bytes(identifier: &[u8]) -> Self {
+        use std::hash::BuildHasher;
+        Self(foldhash::fast::FixedState::with_seed(PATIENT_HASH_SEED).hash_one(identifier))
+    }
+
+    /// Returns the hash.
     pub fn short(&self) -> u64 {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(&self.0[..8]);
-        u64::from_be_bytes(bytes)
+        self.0
     }
 }
 
 impl fmt::Debug for PatientRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PatientRef({})", hex::encode(&self.0[..8]))
+        write!(f, "PatientRef({:016x})", self.0)
     }
 }
 
 impl Serialize for PatientRef {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&hex::encode(self.0))
+        serializer.collect_str(&format_args!("{:016x}", self.0))
     }
 }
 
@@ -212,9 +223,24 @@ pub(crate) fn fold_case(text: &str) -> std::borrow::Cow<'_, str> {
 /// "none" (`-`, `(null)`).
 pub(crate) fn non_empty(value: &str) -> Option<String> {
     let value = value.trim();
-    if value.is_empty() || value == "-" || value == "(null)" {
-        None
-    } else {
-        Some(value.to_owned())
+    if is_placeholder(value) { None } else { Some(value.to_owned()) }
+}
+
+/// Sets `slot` as [`non_empty`] would, but copies into the string `slot` already holds.
+pub(crate) fn assign_non_empty(slot: &mut Option<String>, value: Option<&str>) {
+    let Some(value) = value.map(str::trim).filter(|value| !is_placeholder(value)) else {
+        *slot = None;
+        return;
+    };
+    match slot {
+        Some(text) => {
+            text.clear();
+            text.push_str(value);
+        }
+        None => *slot = Some(value.to_owned()),
     }
+}
+
+fn is_placeholder(value: &str) -> bool {
+    value.is_empty() || value == "-" || value == "(null)"
 }

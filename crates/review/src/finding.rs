@@ -129,6 +129,25 @@ impl EvidenceList {
     pub fn total(&self) -> u64 {
         self.total
     }
+
+    /// Counts `count` more references without listing them, for a caller that already knows
+    /// they would fall past the limit.
+    pub(crate) fn add_unlisted(&mut self, count: u64) {
+        self.total += count;
+    }
+
+    /// Adds the references of a list filled from other events of the same review.
+    ///
+    /// Both lists must have been filled in increasing evidence order, as a reader does within
+    /// one file of lines. Each then kept its lowest `limit` references, so the lowest `limit`
+    /// of both are the references that one pass over all the events would have kept.
+    pub(crate) fn merge(&mut self, other: EvidenceList) {
+        self.total += other.total;
+        self.items.extend(other.items);
+        self.items.sort_unstable();
+        self.items.dedup();
+        self.items.truncate(self.limit);
+    }
 }
 
 /// One finding, before file paths are resolved.

@@ -82,12 +82,17 @@ impl Roster {
 
     /// Finds the person holding `account`.
     pub fn find(&self, account: &str) -> Option<&Person> {
+        self.people.get(self.position(account)?)
+    }
+
+    /// Returns the index in [`Roster::people`] of the person holding `account`.
+    pub fn position(&self, account: &str) -> Option<usize> {
         let key = crate::event::fold_case(account.trim());
         let index = self.by_identifier.get(key.as_ref()).or_else(|| {
             let (_, user) = key.rsplit_once('\\')?;
             self.by_identifier.get(user)
         })?;
-        self.people.get(*index)
+        Some(*index)
     }
 
     /// Returns the people on the roster.

@@ -6,13 +6,13 @@
 //! identifier is hashed as it is read. Rows are read as byte records, one at a time.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-use super::{ReadError, ReadItem};
-use crate::event::{Action, Event, Locator, Outcome, PatientRef, SourceSystem, non_empty};
+use super::{ReadError, ReadItem, Unreadable};
+use crate::event::{Action, Event, Locator, Outcome, PatientRef, SourceSystem, assign_non_empty};
 
 /// The CSV column of each field of an EHR access log.
 ///
@@ -70,6 +70,7 @@ pub(crate) fn looks_like(header: &str) -> bool {
         .all(|name| columns.iter().any(|c| c == *name))
 }
 
+#[derive(Clone)]
 struct Columns {
     time: usize,
     user: usize,
@@ -81,27 +82,19 @@ struct Columns {
     reviewed: Option<usize>,
 }
 
-/// Streaming EHR access-log reader.
-pub struct EhrCsvReader<R> {
-    records: csv::Reader<R>,
+/// Turns rows of one EHR access log into events. Built from the header row; one parser per
+/// thread, because it remembers the last day it parsed.
+#[derive(Clone)]
+pub(crate) struct EhrRowParser {
     columns: Columns,
     failure_values: Vec<String>,
     time_zone: TimeZone,
-    record: csv::ByteRecord,
     day_cache: std::cell::Cell<Option<([u8; 10], i64)>>,
 }
 
-impl<R: Read> EhrCsvReader<R> {
-    /// Reads the header row and checks that the mapping's required columns exist.
-    pub fn new(input: R, mapping: EhrColumnMapping, path: PathBuf) -> Result<Self, ReadError> {
-        let mut records = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-        let headers = records
-            .byte_headers()
-            .map_err(|error| ReadError::InvalidCsvHeader {
-                path: path.clone(),
-                reason: format!("cannot read the header row: {error}"),
-            })?
-            .clone();
+impl EhrRowParser {
+    /// Finds the mapping's columns in the header row.
+    pub(crate) fn new(headers: &csv::ByteRecord, mapping: &EhrColumnMapping, path: &Path) -> Result<Self, ReadError> {
         let find = |name: &str| {
             headers.iter().position(|h| {
                 String::from_utf8_lossy(h)
@@ -112,7 +105,7 @@ impl<R: Read> EhrCsvReader<R> {
         };
         let required = |name: &str| {
             find(name).ok_or_else(|| ReadError::InvalidCsvHeader {
-                path: path.clone(),
+                path: path.to_owned(),
                 reason: format!("the EHR column mapping names column {name:?}, which the header row lacks"),
             })
         };
@@ -128,29 +121,24 @@ impl<R: Read> EhrCsvReader<R> {
         };
         let time_zone = match mapping.time_zone.as_deref() {
             Some(name) => TimeZone::get(name).map_err(|_| ReadError::InvalidCsvHeader {
-                path: path.clone(),
+                path: path.to_owned(),
                 reason: format!("the EHR column mapping names an unknown time zone {name:?}"),
             })?,
             None => TimeZone::UTC,
         };
         Ok(Self {
-            records,
             columns,
             failure_values: mapping.failure_values.iter().map(|v| v.to_ascii_lowercase()).collect(),
             time_zone,
-            record: csv::ByteRecord::new(),
             day_cache: std::cell::Cell::new(None),
         })
     }
 
-    fn field(&self, index: Option<usize>) -> Option<&str> {
-        field_of(&self.record, index)
-    }
-
-    fn parse_time(&self, text: &str) -> Option<jiff::Timestamp> {
-        if let Some(ts) = self.parse_utc_fast(text) {
+    fn parse_time(&self, bytes: &[u8]) -> Option<jiff::Timestamp> {
+        if let Some(ts) = self.parse_utc_fast(bytes) {
             return Some(ts);
         }
+        let text = std::str::from_utf8(bytes).ok()?;
         if let Ok(ts) = text.parse::<jiff::Timestamp>() {
             return Some(ts);
         }
@@ -164,8 +152,7 @@ impl<R: Read> EhrCsvReader<R> {
 
     /// Parses the common `YYYY-MM-DDTHH:MM:SSZ` form, reusing the start of the day from the
     /// previous row, because access logs hold millions of rows per day in time order.
-    fn parse_utc_fast(&self, text: &str) -> Option<jiff::Timestamp> {
-        let bytes = text.as_bytes();
+    fn parse_utc_fast(&self, bytes: &[u8]) -> Option<jiff::Timestamp> {
         if bytes.len() != 20 || bytes[10] != b'T' || bytes[19] != b'Z' || bytes[13] != b':' || bytes[16] != b':' {
             return None;
         }
@@ -174,7 +161,7 @@ impl<R: Read> EhrCsvReader<R> {
         let day_start = match self.day_cache.get() {
             Some((cached, seconds)) if cached == day => seconds,
             _ => {
-                let date: jiff::civil::Date = text.get(..10)?.parse().ok()?;
+                let date: jiff::civil::Date = std::str::from_utf8(&day).ok()?.parse().ok()?;
                 let seconds = TimeZone::UTC
                     .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
                     .ok()?
@@ -194,49 +181,118 @@ impl<R: Read> EhrCsvReader<R> {
         jiff::Timestamp::from_second(day_start + hour * 3600 + minute * 60 + second).ok()
     }
 
-    fn row_to_item(&self, locator: Locator) -> ReadItem {
-        let Some(time) = self.field(Some(self.columns.time)).and_then(|t| self.parse_time(t)) else {
-            return ReadItem::unreadable(locator, "invalid or missing time");
+    /// Turns one row into an event, or explains why it cannot.
+    pub(crate) fn parse(&self, record: &csv::ByteRecord, locator: Locator) -> Result<Event, Unreadable> {
+        let mut event = Event::new(
+            jiff::Timestamp::UNIX_EPOCH,
+            SourceSystem::Ehr,
+            Action::Other,
+            Outcome::Unknown,
+            locator,
+        );
+        self.parse_into(record, locator, &mut event)?;
+        Ok(event)
+    }
+
+    /// Like [`EhrRowParser::parse`], but overwrites every field of `event`, reusing the memory
+    /// of its account and client names. A thread reading millions of rows saves two
+    /// allocations per row this way. On error `event` is left partly overwritten.
+    pub(crate) fn parse_into(&self, record: &csv::ByteRecord, locator: Locator, event: &mut Event) -> Result<(), Unreadable> {
+        let unreadable = |reason: &str| Unreadable {
+            locator,
+            reason: reason.to_owned(),
         };
-        let patient = self.field(Some(self.columns.patient)).map(PatientRef::hash);
-        let Some(user) = self.field(Some(self.columns.user)) else {
-            return ReadItem::unreadable(locator, "missing user");
+        let Some(time) = field_bytes(record, Some(self.columns.time)).and_then(|t| self.parse_time(t)) else {
+            return Err(unreadable("invalid or missing time"));
+        };
+        let patient = field_bytes(record, Some(self.columns.patient)).map(PatientRef::hash_bytes);
+        let Some(user) = field_of(record, Some(self.columns.user)) else {
+            return Err(unreadable("missing user"));
         };
 
-        let action_text = self.field(self.columns.action).unwrap_or("");
-        let action = if action_text.eq_ignore_ascii_case("login") || action_text.eq_ignore_ascii_case("logon") {
+        // The remaining columns are compared as bytes, because checking that they are UTF-8
+        // first costs time on every row.
+        let action_text = field_bytes(record, self.columns.action).unwrap_or(b"");
+        let is = |text: &[u8], word: &str| text.eq_ignore_ascii_case(word.as_bytes());
+        let action = if is(action_text, "login") || is(action_text, "logon") {
             Action::Logon
-        } else if action_text.eq_ignore_ascii_case("logout") || action_text.eq_ignore_ascii_case("logoff") {
+        } else if is(action_text, "logout") || is(action_text, "logoff") {
             Action::Logoff
         } else {
             Action::RecordAccess
         };
-        let outcome = match self.field(self.columns.outcome) {
-            Some(value) if self.failure_values.iter().any(|f| f.eq_ignore_ascii_case(value)) => Outcome::Failure,
+        let outcome = match field_bytes(record, self.columns.outcome) {
+            Some(value) if self.failure_values.iter().any(|f| is(value, f)) => Outcome::Failure,
             Some(_) | None => Outcome::Success,
         };
 
-        let mut event = Event::new(time, SourceSystem::Ehr, action, outcome, locator);
-        event.account = non_empty(user);
-        event.client = self.field(self.columns.workstation).and_then(non_empty);
+        event.time = time;
+        event.source = SourceSystem::Ehr;
+        event.action = action;
+        event.outcome = outcome;
+        event.locator = locator;
+        assign_non_empty(&mut event.account, Some(user));
+        assign_non_empty(&mut event.client, field_of(record, self.columns.workstation));
+        event.target = None;
+        event.group = None;
         event.patient = patient;
-        event.break_glass = self.field(self.columns.emergency).is_some_and(is_yes);
-        event.reviewed = self.field(self.columns.reviewed).is_some_and(is_yes);
-        event.into()
+        event.break_glass = field_bytes(record, self.columns.emergency).is_some_and(is_yes);
+        event.reviewed = field_bytes(record, self.columns.reviewed).is_some_and(is_yes);
+        Ok(())
     }
+}
+
+/// Reads the header row of an EHR access log and builds the row parser for it. Returns the
+/// reader positioned at the first data row.
+pub(crate) fn read_header<R: Read>(input: R, mapping: &EhrColumnMapping, path: &Path) -> Result<(csv::Reader<R>, EhrRowParser), ReadError> {
+    let mut records = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers = records
+        .byte_headers()
+        .map_err(|error| ReadError::InvalidCsvHeader {
+            path: path.to_owned(),
+            reason: format!("cannot read the header row: {error}"),
+        })?
+        .clone();
+    let parser = EhrRowParser::new(&headers, mapping, path)?;
+    Ok((records, parser))
+}
+
+/// Streaming EHR access-log reader.
+pub struct EhrCsvReader<R> {
+    records: csv::Reader<R>,
+    parser: EhrRowParser,
+    record: csv::ByteRecord,
+}
+
+impl<R: Read> EhrCsvReader<R> {
+    /// Reads the header row and checks that the mapping's required columns exist.
+    pub fn new(input: R, mapping: EhrColumnMapping, path: PathBuf) -> Result<Self, ReadError> {
+        let (records, parser) = read_header(input, &mapping, &path)?;
+        Ok(Self {
+            records,
+            parser,
+            record: csv::ByteRecord::new(),
+        })
+    }
+}
+
+/// Returns a field trimmed of ASCII spaces, or `None` when it is missing or empty.
+fn field_bytes(record: &csv::ByteRecord, index: Option<usize>) -> Option<&[u8]> {
+    index
+        .and_then(|i| record.get(i))
+        .map(<[u8]>::trim_ascii)
+        .filter(|bytes| !bytes.is_empty())
 }
 
 /// Returns a field trimmed of ASCII spaces, or `None` when it is missing, empty or not UTF-8.
 fn field_of(record: &csv::ByteRecord, index: Option<usize>) -> Option<&str> {
-    index
-        .and_then(|i| record.get(i))
-        .map(<[u8]>::trim_ascii)
-        .and_then(|bytes| std::str::from_utf8(bytes).ok())
-        .filter(|text| !text.is_empty())
+    field_bytes(record, index).and_then(|bytes| std::str::from_utf8(bytes).ok())
 }
 
-fn is_yes(value: &str) -> bool {
-    ["1", "true", "yes", "y", "x"].iter().any(|yes| yes.eq_ignore_ascii_case(value))
+fn is_yes(value: &[u8]) -> bool {
+    ["1", "true", "yes", "y", "x"]
+        .iter()
+        .any(|yes| value.eq_ignore_ascii_case(yes.as_bytes()))
 }
 
 impl<R: Read> Iterator for EhrCsvReader<R> {
@@ -247,7 +303,11 @@ impl<R: Read> Iterator for EhrCsvReader<R> {
             Ok(false) => None,
             Ok(true) => {
                 let line = self.record.position().map_or(0, |p| p.line());
-                Some(Ok(self.row_to_item(Locator::Line(line))))
+                let item = match self.parser.parse(&self.record, Locator::Line(line)) {
+                    Ok(event) => event.into(),
+                    Err(unreadable) => ReadItem::Unreadable(unreadable),
+                };
+                Some(Ok(item))
             }
             Err(error) => {
                 let line = error.position().map_or(0, |p| p.line());
@@ -300,15 +360,15 @@ mod tests {
     #[test]
     fn fast_time_path_matches_general_parser() {
         let reader = EhrCsvReader::new("time,user,patient\n".as_bytes(), EhrColumnMapping::default(), PathBuf::new());
-        let Ok(reader) = reader else {
+        let Ok(EhrCsvReader { parser: reader, .. }) = reader else {
             panic!("header should be accepted");
         };
         for text in ["2024-02-29T23:59:59Z", "2024-03-01T00:00:00Z", "2024-03-01T12:34:56Z"] {
-            assert_eq!(reader.parse_utc_fast(text), text.parse().ok(), "{text}");
+            assert_eq!(reader.parse_utc_fast(text.as_bytes()), text.parse().ok(), "{text}");
         }
-        assert_eq!(reader.parse_utc_fast("2024-03-01T24:00:00Z"), None);
-        assert_eq!(reader.parse_utc_fast("2024-02-30T10:00:00Z"), None);
-        assert_eq!(reader.parse_utc_fast("2024-03-01T10:00:00+01:00"), None);
+        assert_eq!(reader.parse_utc_fast(b"2024-03-01T24:00:00Z"), None);
+        assert_eq!(reader.parse_utc_fast(b"2024-02-30T10:00:00Z"), None);
+        assert_eq!(reader.parse_utc_fast(b"2024-03-01T10:00:00+01:00"), None);
     }
 
     #[test]

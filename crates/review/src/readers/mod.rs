@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::event::{Event, Locator};
 
 pub use ehr_csv::{EhrColumnMapping, EhrCsvReader};
+pub(crate) use ehr_csv::{EhrRowParser, read_header as read_ehr_header};
 pub use entra::{EntraCsvReader, EntraJsonReader};
 pub use evtx_file::EvtxReader;
 pub use fhir::{FhirJsonReader, FhirNdjsonReader, FhirXmlReader};

@@ -5,103 +5,54 @@
 //! with the number of distinct accounts, addresses and (for the volume rule) distinct
 //! user-patient pairs, not with the number of events.
 
+mod activity;
 mod config;
 mod volume;
 mod windows;
 
-use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+pub use activity::{ActivityRules, is_system_account};
 pub use config::{CountWithin, DayHours, OfficeHours, RuleConfig, SprayThreshold, VolumeThreshold};
 
-use crate::event::{Action, Event, Outcome, fold_case};
+use crate::event::{Action, Event, Outcome};
 use crate::finding::{EvidenceList, EvidenceRef, Finding, Rule, Severity};
 use crate::roster::Roster;
-use volume::VolumeTracker;
+use activity::{Group, RuleContext};
 use windows::{Attempt, BurstTracker, Run, SprayTracker, SuccessAfterFailures};
 
-/// Maximum number of distinct provider-alert names one finding lists.
-const MAX_ALERT_NAMES: usize = 10;
-
-/// Returns whether an account is a Windows or Linux system principal rather than a person:
-/// machine accounts (`NAME$`), `SYSTEM`, `LOCAL SERVICE`, `NETWORK SERVICE`, `ANONYMOUS LOGON`,
-/// window-manager and font-driver accounts, and sshd's per-connection virtual users.
-pub fn is_system_account(account: &str) -> bool {
-    let starts_with = |prefix: &str| account.get(..prefix.len()).is_some_and(|start| start.eq_ignore_ascii_case(prefix));
-    account.ends_with('$')
-        || ["SYSTEM", "LOCAL SERVICE", "NETWORK SERVICE", "ANONYMOUS LOGON"]
-            .iter()
-            .any(|name| account.eq_ignore_ascii_case(name))
-        || starts_with("DWM-")
-        || starts_with("UMFD-")
-        || starts_with("SSHD_")
-}
-
-/// Events grouped under one account for one rule.
-#[derive(Clone, Debug)]
-struct Group {
-    display: String,
-    first: Timestamp,
-    last: Timestamp,
-    count: u64,
-    evidence: EvidenceList,
-    labels: BTreeSet<String>,
-}
-
-impl Group {
-    fn new(display: &str, limit: usize) -> Self {
-        Self {
-            display: display.to_owned(),
-            first: Timestamp::MAX,
-            last: Timestamp::MIN,
-            count: 0,
-            evidence: EvidenceList::new(limit),
-            labels: BTreeSet::new(),
-        }
-    }
-
-    fn add(&mut self, time: Timestamp, evidence: EvidenceRef) {
-        self.first = self.first.min(time);
-        self.last = self.last.max(time);
-        self.count += 1;
-        self.evidence.push(evidence);
-    }
-}
-
-#[derive(Default)]
-struct Groups(foldhash::HashMap<String, Group>);
-
-impl Groups {
-    fn add(&mut self, account: &str, time: Timestamp, evidence: EvidenceRef, limit: usize) -> Option<&mut Group> {
-        let key = fold_case(account);
-
-        // Look up before inserting, so the common case (a known account) allocates nothing.
-        if !self.0.contains_key(key.as_ref()) {
-            self.0.insert(key.clone().into_owned(), Group::new(account, limit));
-        }
-        let group = self.0.get_mut(key.as_ref())?;
-        group.add(time, evidence);
-        Some(group)
-    }
+/// Returns whether the outcome of an event depends on the events around it, so that it must
+/// reach [`Reviewer::observe_ordered`] in file order. Every other event only adds to sums in
+/// [`ActivityRules`].
+pub fn is_ordered(event: &Event) -> bool {
+    matches!(
+        event.action,
+        Action::Logon
+            | Action::SwitchUser
+            | Action::ExplicitCredentials
+            | Action::AccountCreated
+            | Action::AccountDeleted
+            | Action::GroupMemberAdded
+            | Action::AuditLogCleared
+    )
 }
 
 /// Runs every rule over a stream of events.
+///
+/// [`Reviewer::observe`] feeds one event to every rule. A caller that reads one file on several
+/// threads instead gives each thread an [`ActivityRules`] from [`Reviewer::activity_rules`],
+/// passes the events for which [`is_ordered`] holds to [`Reviewer::observe_ordered`] in file
+/// order, and hands the filled [`ActivityRules`] back through [`Reviewer::merge_activity`].
 pub struct Reviewer {
-    config: RuleConfig,
-    time_zone: TimeZone,
-    roster: Option<Roster>,
+    context: Arc<RuleContext>,
+    activity: ActivityRules,
     account_bursts: BurstTracker,
     address_bursts: BurstTracker,
     sprays: SprayTracker,
     success_after_failures: SuccessAfterFailures,
-    off_hours: Groups,
-    departed: Groups,
-    unknown: Groups,
-    break_glass: Groups,
-    provider_alerts: Groups,
-    volume: VolumeTracker,
     findings: Vec<Finding>,
 }
 
@@ -110,35 +61,51 @@ impl Reviewer {
     /// `roster` enables the departed and unknown account rules and role peer groups.
     pub fn new(config: RuleConfig, time_zone: TimeZone, roster: Option<Roster>) -> Self {
         let limit = config.evidence_limit;
+        let account_bursts = BurstTracker::new(config.account_burst.count, config.account_burst.window_ms(), limit);
+        let address_bursts = BurstTracker::new(config.address_burst.count, config.address_burst.window_ms(), limit);
+        let sprays = SprayTracker::new(config.spray.min_accounts, i64::from(config.spray.window_minutes) * 60_000, limit);
+        let success_after_failures = SuccessAfterFailures::new(
+            config.success_after_failures.count,
+            config.success_after_failures.window_ms(),
+            limit,
+        );
+        let context = Arc::new(RuleContext { config, time_zone, roster });
         Self {
-            account_bursts: BurstTracker::new(config.account_burst.count, config.account_burst.window_ms(), limit),
-            address_bursts: BurstTracker::new(config.address_burst.count, config.address_burst.window_ms(), limit),
-            sprays: SprayTracker::new(config.spray.min_accounts, i64::from(config.spray.window_minutes) * 60_000, limit),
-            success_after_failures: SuccessAfterFailures::new(
-                config.success_after_failures.count,
-                config.success_after_failures.window_ms(),
-                limit,
-            ),
-            off_hours: Groups::default(),
-            departed: Groups::default(),
-            unknown: Groups::default(),
-            break_glass: Groups::default(),
-            provider_alerts: Groups::default(),
-            volume: VolumeTracker::new(limit),
+            activity: ActivityRules::new(context.clone()),
+            context,
+            account_bursts,
+            address_bursts,
+            sprays,
+            success_after_failures,
             findings: Vec::new(),
-            config,
-            time_zone,
-            roster,
         }
     }
 
-    /// Feeds one event from source file number `source`.
+    /// Returns empty per-event rule state for a thread that reads part of a file.
+    pub fn activity_rules(&self) -> ActivityRules {
+        ActivityRules::new(self.context.clone())
+    }
+
+    /// Adds the state a thread built with [`Reviewer::activity_rules`].
+    pub fn merge_activity(&mut self, part: ActivityRules) {
+        self.activity.merge(part);
+    }
+
+    /// Feeds one event from source file number `source` to every rule.
     pub fn observe(&mut self, source: usize, event: &Event) {
+        self.activity.observe(source, event);
+        if is_ordered(event) {
+            self.observe_ordered(source, event);
+        }
+    }
+
+    /// Feeds one event to the rules that depend on the order of events: failed-logon bursts,
+    /// password spraying, success after failures and account changes.
+    pub fn observe_ordered(&mut self, source: usize, event: &Event) {
         let evidence = EvidenceRef {
             source,
             locator: event.locator,
         };
-        let limit = self.config.evidence_limit;
         let account = event.account.as_deref();
         let attempt = || Attempt {
             time: event.time,
@@ -170,60 +137,7 @@ impl Reviewer {
             self.success_after_failures.success(account, attempt());
         }
 
-        self.observe_activity(event, evidence, limit);
         self.observe_changes(event, evidence);
-    }
-
-    /// Off-hours, roster, break-glass, provider-alert and volume rules.
-    fn observe_activity(&mut self, event: &Event, evidence: EvidenceRef, limit: usize) {
-        let Some(account) = event.account.as_deref() else {
-            return;
-        };
-        if event.action == Action::ProviderAlert {
-            let group = self.provider_alerts.add(account, event.time, evidence, limit);
-            if let Some(group) = group
-                && let Some(name) = &event.target
-                && group.labels.len() < MAX_ALERT_NAMES
-            {
-                group.labels.insert(name.clone());
-            }
-            return;
-        }
-        if is_system_account(account) {
-            return;
-        }
-
-        if event.break_glass && !event.reviewed {
-            self.break_glass.add(account, event.time, evidence, limit);
-        }
-
-        let is_activity =
-            event.outcome == Outcome::Success && matches!(event.action, Action::Logon | Action::SessionOpened | Action::RecordAccess);
-        let local = event.time.to_zoned_datetime(self.time_zone.clone());
-        if is_activity && !self.config.office_hours.contains(local.weekday(), local.time()) {
-            self.off_hours.add(account, event.time, evidence, limit);
-        }
-
-        let acted = event.outcome == Outcome::Success && !matches!(event.action, Action::Logoff | Action::AccountLockedOut);
-        if acted && let Some(roster) = &self.roster {
-            match roster.find(account) {
-                Some(person) => {
-                    if person.has_left_on(local.date()) {
-                        self.departed.add(account, event.time, evidence, limit);
-                    }
-                }
-                None => {
-                    self.unknown.add(account, event.time, evidence, limit);
-                }
-            }
-        }
-
-        if event.action == Action::RecordAccess
-            && event.outcome == Outcome::Success
-            && let Some(patient) = event.patient
-        {
-            self.volume.observe(account, patient, event.time, evidence);
-        }
     }
 
     /// Account creation, deletion, privileged group membership and audit-log clearing.
@@ -236,14 +150,15 @@ impl Reviewer {
         ) {
             return;
         }
-        let when = self.local_time(event.time);
+        let explain = Explainer { context: &self.context };
+        let when = explain.local_time(event.time);
         let (rule, severity, explanation) = match event.action {
             Action::AccountCreated => (
                 Rule::AccountCreated,
                 Severity::Medium,
                 format!(
                     "Account {target} was created by {actor} at {when}; check that someone approved it{}.",
-                    self.roster_note(target)
+                    explain.roster_note(target)
                 ),
             ),
             Action::AccountDeleted => (
@@ -251,14 +166,14 @@ impl Reviewer {
                 Severity::Medium,
                 format!(
                     "Account {target} was deleted by {actor} at {when}; check that this was a planned removal{}.",
-                    self.roster_note(target)
+                    explain.roster_note(target)
                 ),
             ),
             Action::GroupMemberAdded => {
                 let Some(group) = event.group.as_deref() else {
                     return;
                 };
-                let privileged = self.config.privileged_groups.iter().any(|g| g.eq_ignore_ascii_case(group));
+                let privileged = self.context.config.privileged_groups.iter().any(|g| g.eq_ignore_ascii_case(group));
                 if !privileged {
                     return;
                 }
@@ -280,7 +195,7 @@ impl Reviewer {
             _ => return,
         };
 
-        let mut list = EvidenceList::new(self.config.evidence_limit);
+        let mut list = EvidenceList::new(self.context.config.evidence_limit);
         list.push(evidence);
         let account = match event.action {
             Action::AuditLogCleared => event.account.clone(),
@@ -289,7 +204,7 @@ impl Reviewer {
         self.findings.push(Finding {
             rule,
             severity,
-            person: self.person_of(account.as_deref()),
+            person: explain.person_of(account.as_deref()),
             account,
             client: event.client.clone(),
             first_seen: event.time,
@@ -300,71 +215,51 @@ impl Reviewer {
         });
     }
 
-    fn roster_note(&self, account: &str) -> String {
-        match self.roster.as_ref().map(|r| r.find(account)) {
-            Some(Some(person)) => format!(" (the roster lists it for {})", person.name),
-            Some(None) => " (it is on no one's roster entry)".to_owned(),
-            None => String::new(),
-        }
-    }
-
-    fn person_of(&self, account: Option<&str>) -> Option<String> {
-        let roster = self.roster.as_ref()?;
-        roster.find(account?).map(|p| p.name.clone())
-    }
-
-    fn local_time(&self, time: Timestamp) -> String {
-        time.to_zoned_datetime(self.time_zone.clone())
-            .strftime("%Y-%m-%d %H:%M %Z")
-            .to_string()
-    }
-
     /// Closes every tracker and returns the findings, most severe first, then by time.
-    pub fn finish(mut self) -> Vec<Finding> {
-        let limit = self.config.evidence_limit;
-        let mut findings = std::mem::take(&mut self.findings);
+    pub fn finish(self) -> Vec<Finding> {
+        let Self {
+            context,
+            activity,
+            account_bursts,
+            address_bursts,
+            sprays,
+            success_after_failures,
+            mut findings,
+        } = self;
+        let explain = Explainer { context: &context };
 
-        let account_runs = std::mem::replace(&mut self.account_bursts, BurstTracker::new(1, 0, 0)).finish();
-        let address_runs = std::mem::replace(&mut self.address_bursts, BurstTracker::new(1, 0, 0)).finish();
-        let spray_runs = std::mem::replace(&mut self.sprays, SprayTracker::new(2, 0, 0)).finish();
-        let success_runs = std::mem::replace(&mut self.success_after_failures, SuccessAfterFailures::new(1, 0, 0)).finish();
-
+        let account_runs = account_bursts.finish();
+        let address_runs = address_bursts.finish();
+        let spray_runs = sprays.finish();
+        let success_runs = success_after_failures.finish();
         for run in &account_runs {
-            findings.push(self.account_burst_finding(run));
+            findings.push(explain.account_burst_finding(run));
         }
         for run in &address_runs {
             if address_burst_is_redundant(run, &spray_runs, &account_runs) {
                 continue;
             }
-            findings.push(self.address_burst_finding(run));
+            findings.push(explain.address_burst_finding(run));
         }
         for run in &spray_runs {
-            findings.push(self.spray_finding(run));
+            findings.push(explain.spray_finding(run));
         }
         for run in &success_runs {
-            findings.push(self.success_finding(run));
+            findings.push(explain.success_finding(run));
         }
 
-        let groups = [
-            (Rule::OffHoursActivity, std::mem::take(&mut self.off_hours)),
-            (Rule::DepartedAccountActivity, std::mem::take(&mut self.departed)),
-            (Rule::UnknownAccountActivity, std::mem::take(&mut self.unknown)),
-            (Rule::BreakGlassWithoutReview, std::mem::take(&mut self.break_glass)),
-            (Rule::ProviderAlert, std::mem::take(&mut self.provider_alerts)),
-        ];
-        for (rule, groups) in groups {
-            for group in groups.0.into_values() {
-                findings.push(self.group_finding(rule, group));
-            }
+        let totals = activity.into_totals();
+        for (rule, group) in totals.groups {
+            findings.push(explain.group_finding(rule, group));
         }
 
-        let volume = std::mem::replace(&mut self.volume, VolumeTracker::new(limit));
         let roles = |account: &str| {
-            self.roster
+            context
+                .roster
                 .as_ref()
                 .map(|r| r.find(account).map(|p| p.practice_role.to_lowercase()))
         };
-        for outlier in volume.outliers(&self.config.volume, roles) {
+        for outlier in volume::outliers(totals.volumes, &context.config.volume, roles) {
             let explanation = format!(
                 "{} opened {} distinct patient records, {:.1} times the median of {} for {} ({} users compared); ask whether their work explains it.",
                 outlier.display, outlier.patients, outlier.ratio, outlier.median, outlier.group_label, outlier.group_size
@@ -372,7 +267,7 @@ impl Reviewer {
             findings.push(Finding {
                 rule: Rule::PatientVolumeOutlier,
                 severity: Severity::Medium,
-                person: self.person_of(Some(&outlier.display)),
+                person: explain.person_of(Some(&outlier.display)),
                 account: Some(outlier.display),
                 client: None,
                 first_seen: outlier.first,
@@ -391,6 +286,32 @@ impl Reviewer {
                 .then(a.account.cmp(&b.account))
         });
         findings
+    }
+}
+
+/// Writes findings and their sentences from the rules' state.
+struct Explainer<'a> {
+    context: &'a RuleContext,
+}
+
+impl Explainer<'_> {
+    fn roster_note(&self, account: &str) -> String {
+        match self.context.roster.as_ref().map(|r| r.find(account)) {
+            Some(Some(person)) => format!(" (the roster lists it for {})", person.name),
+            Some(None) => " (it is on no one's roster entry)".to_owned(),
+            None => String::new(),
+        }
+    }
+
+    fn person_of(&self, account: Option<&str>) -> Option<String> {
+        let roster = self.context.roster.as_ref()?;
+        roster.find(account?).map(|p| p.name.clone())
+    }
+
+    fn local_time(&self, time: Timestamp) -> String {
+        time.to_zoned_datetime(self.context.time_zone.clone())
+            .strftime("%Y-%m-%d %H:%M %Z")
+            .to_string()
     }
 
     fn span(&self, first: Timestamp, last: Timestamp) -> String {

@@ -1,7 +1,8 @@
 //! Distinct-patient volume per user, compared with peers in the same practice role.
 //!
 //! Each user's distinct patients are counted exactly, from the first eight bytes of the patient
-//! hash, so memory grows with the number of distinct user-patient pairs. Without a roster all
+//! hash, so memory grows with the number of distinct user-patient pairs. The evidence is the
+//! first access to each of the first patients, in file order. Without a roster all
 //! users form one peer group; with one, users are grouped by practice role and users on no one's
 //! roster entry are compared with each other.
 
@@ -11,7 +12,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use jiff::Timestamp;
 
 use super::config::VolumeThreshold;
-use crate::event::{PatientRef, fold_case};
+use crate::event::PatientRef;
 use crate::finding::{EvidenceList, EvidenceRef};
 
 /// A hasher that passes a `u64` through. Patient keys are already the leading bytes of a
@@ -38,18 +39,76 @@ impl Hasher for IdentityHasher {
 
 type PatientSet = HashSet<u64, BuildHasherDefault<IdentityHasher>>;
 
-struct UserVolume {
-    display: String,
+/// The distinct patients one user opened.
+#[derive(Debug)]
+pub(crate) struct UserVolume {
+    /// The account as its earliest access wrote it.
+    pub display: String,
+    /// The earliest access, which decides `display` when volumes merge.
+    origin: EvidenceRef,
     patients: PatientSet,
     first: Timestamp,
     last: Timestamp,
-    evidence: EvidenceList,
+    /// The first access to each of the first `limit` patients, in evidence order.
+    first_accesses: Vec<(u64, EvidenceRef)>,
+    limit: usize,
 }
 
-/// Distinct patients per user.
-pub(crate) struct VolumeTracker {
-    users: foldhash::HashMap<String, UserVolume>,
-    evidence_limit: usize,
+impl UserVolume {
+    pub(crate) fn new(display: &str, origin: EvidenceRef, limit: usize) -> Self {
+        Self {
+            display: display.to_owned(),
+            origin,
+            patients: PatientSet::default(),
+            first: Timestamp::MAX,
+            last: Timestamp::MIN,
+            first_accesses: Vec::new(),
+            limit,
+        }
+    }
+
+    pub(crate) fn observe(&mut self, patient: PatientRef, time: Timestamp, evidence: EvidenceRef) {
+        self.first = self.first.min(time);
+        self.last = self.last.max(time);
+        let key = patient.short();
+        if self.patients.insert(key) && self.first_accesses.len() < self.limit {
+            self.first_accesses.push((key, evidence));
+        }
+    }
+
+    /// Adds the accesses another [`UserVolume`] of the same account saw. Both must have seen
+    /// their accesses in increasing evidence order.
+    ///
+    /// The evidence stays exact: a patient among the `limit` earliest first accesses overall is
+    /// also among the `limit` earliest first accesses of the part that saw it first, because
+    /// every patient that part saw earlier was also seen earlier overall. So the earliest
+    /// access per patient across both lists, cut to `limit`, is the list one pass would keep.
+    pub(crate) fn merge(&mut self, other: UserVolume) {
+        if other.origin < self.origin {
+            self.display = other.display;
+            self.origin = other.origin;
+        }
+        self.first = self.first.min(other.first);
+        self.last = self.last.max(other.last);
+        self.patients.extend(other.patients);
+
+        let mut accesses = std::mem::take(&mut self.first_accesses);
+        accesses.extend(other.first_accesses);
+        accesses.sort_unstable_by_key(|(_, evidence)| *evidence);
+        let mut seen = PatientSet::default();
+        accesses.retain(|(patient, _)| seen.insert(*patient));
+        accesses.truncate(self.limit);
+        self.first_accesses = accesses;
+    }
+
+    fn evidence(&self) -> EvidenceList {
+        let mut list = EvidenceList::new(self.limit);
+        for (_, evidence) in &self.first_accesses {
+            list.push(*evidence);
+        }
+        list.add_unlisted((self.patients.len() - self.first_accesses.len()) as u64);
+        list
+    }
 }
 
 /// A user whose distinct-patient count is far above the peer group's median.
@@ -65,83 +124,55 @@ pub(crate) struct Outlier {
     pub evidence: EvidenceList,
 }
 
-impl VolumeTracker {
-    pub(crate) fn new(evidence_limit: usize) -> Self {
-        Self {
-            users: foldhash::HashMap::default(),
-            evidence_limit,
-        }
-    }
-
-    pub(crate) fn observe(&mut self, account: &str, patient: PatientRef, time: Timestamp, evidence: EvidenceRef) {
-        let key = fold_case(account);
-        if !self.users.contains_key(key.as_ref()) {
-            let user = UserVolume {
-                display: account.to_owned(),
-                patients: PatientSet::default(),
-                first: Timestamp::MAX,
-                last: Timestamp::MIN,
-                evidence: EvidenceList::new(self.evidence_limit),
-            };
-            self.users.insert(key.clone().into_owned(), user);
-        }
-        let Some(user) = self.users.get_mut(key.as_ref()) else {
-            return;
+/// Returns the outliers among `users`. `role_of` returns `None` when there is no roster,
+/// `Some(None)` for an account on no one's roster entry, and `Some(Some(role))` otherwise.
+pub(crate) fn outliers(
+    users: Vec<UserVolume>,
+    threshold: &VolumeThreshold,
+    role_of: impl Fn(&str) -> Option<Option<String>>,
+) -> Vec<Outlier> {
+    let mut groups: HashMap<String, Vec<UserVolume>> = HashMap::new();
+    for user in users {
+        let label = match role_of(&user.display) {
+            None => "all users".to_owned(),
+            Some(None) => "accounts not on the roster".to_owned(),
+            Some(Some(role)) => format!("the {role} role"),
         };
-        user.first = user.first.min(time);
-        user.last = user.last.max(time);
-        if user.patients.insert(patient.short()) {
-            // Evidence lists the first access to each new patient.
-            user.evidence.push(evidence);
-        }
+        groups.entry(label).or_default().push(user);
     }
 
-    /// Returns the outliers. `role_of` returns `None` when there is no roster, `Some(None)`
-    /// for an account on no one's roster entry, and `Some(Some(role))` otherwise.
-    pub(crate) fn outliers(self, threshold: &VolumeThreshold, role_of: impl Fn(&str) -> Option<Option<String>>) -> Vec<Outlier> {
-        let mut groups: HashMap<String, Vec<UserVolume>> = HashMap::new();
-        for user in self.users.into_values() {
-            let label = match role_of(&user.display) {
-                None => "all users".to_owned(),
-                Some(None) => "accounts not on the roster".to_owned(),
-                Some(Some(role)) => format!("the {role} role"),
+    let mut outliers = Vec::new();
+    for (label, users) in groups {
+        if users.len() < threshold.min_peers + 1 {
+            continue;
+        }
+        let mut counts: Vec<usize> = users.iter().map(|u| u.patients.len()).collect();
+        counts.sort_unstable();
+        let median = median(&counts);
+        let group_size = users.len();
+        for user in users {
+            let patients = user.patients.len();
+            let ratio = if median == 0 {
+                f64::INFINITY
+            } else {
+                patients as f64 / median as f64
             };
-            groups.entry(label).or_default().push(user);
-        }
-
-        let mut outliers = Vec::new();
-        for (label, users) in groups {
-            if users.len() < threshold.min_peers + 1 {
-                continue;
-            }
-            let mut counts: Vec<usize> = users.iter().map(|u| u.patients.len()).collect();
-            counts.sort_unstable();
-            let median = median(&counts);
-            let group_size = users.len();
-            for user in users {
-                let patients = user.patients.len();
-                let ratio = if median == 0 {
-                    f64::INFINITY
-                } else {
-                    patients as f64 / median as f64
-                };
-                if patients >= threshold.min_patients && ratio >= threshold.ratio {
-                    outliers.push(Outlier {
-                        display: user.display,
-                        patients,
-                        median,
-                        ratio,
-                        group_label: label.clone(),
-                        group_size,
-                        first: user.first,
-                        last: user.last,
-                        evidence: user.evidence,
-                    });
-                }
+            if patients >= threshold.min_patients && ratio >= threshold.ratio {
+                outliers.push(Outlier {
+                    evidence: user.evidence(),
+                    display: user.display,
+                    patients,
+                    median,
+                    ratio,
+                    group_label: label.clone(),
+                    group_size,
+                    first: user.first,
+                    last: user.last,
+                });
             }
         }
-        outliers
     }
+    outliers
 }
 
 /// Returns the lower median of a sorted list, so the result is always an observed count.
@@ -157,32 +188,55 @@ mod tests {
     use super::*;
     use crate::event::Locator;
 
+    fn volume(account: &str, patients: std::ops::Range<u64>, first_line: u64) -> UserVolume {
+        let origin = EvidenceRef {
+            source: 0,
+            locator: Locator::Line(first_line),
+        };
+        let mut user = UserVolume::new(account, origin, 5);
+        for (offset, patient) in patients.enumerate() {
+            let evidence = EvidenceRef {
+                source: 0,
+                locator: Locator::Line(first_line + offset as u64),
+            };
+            user.observe(PatientRef::hash(&format!("{patient}")), Timestamp::UNIX_EPOCH, evidence);
+        }
+        user
+    }
+
     #[test]
     fn outlier_against_peers() {
-        let mut tracker = VolumeTracker::new(5);
-        let evidence = EvidenceRef {
-            source: 0,
-            locator: Locator::Line(1),
-        };
-        for user in ["a", "b", "c"] {
-            for patient in 0..20 {
-                tracker.observe(user, PatientRef::hash(&format!("{patient}")), Timestamp::UNIX_EPOCH, evidence);
-            }
-        }
-        for patient in 0..100 {
-            tracker.observe("d", PatientRef::hash(&format!("{patient}")), Timestamp::UNIX_EPOCH, evidence);
-        }
+        let mut users: Vec<UserVolume> = ["a", "b", "c"].iter().map(|user| volume(user, 0..20, 1)).collect();
+        users.push(volume("d", 0..100, 1));
         let threshold = VolumeThreshold {
             ratio: 3.0,
             min_patients: 50,
             min_peers: 3,
         };
-        let outliers = tracker.outliers(&threshold, |_| None);
+
+        let outliers = outliers(users, &threshold, |_| None);
+
         assert_eq!(outliers.len(), 1);
         assert_eq!(outliers[0].display, "d");
         assert_eq!(outliers[0].patients, 100);
         assert_eq!(outliers[0].median, 20);
         assert_eq!(outliers[0].evidence.total(), 100);
+    }
+
+    #[test]
+    fn merge_keeps_earliest_first_accesses() {
+        // Lines 1-4 see patients 0-3; lines 100-109 see patients 2-11. Patients 2 and 3 were
+        // first opened on lines 3 and 4, so the five earliest first accesses are lines 1-4
+        // and line 102 (patient 4).
+        let mut later = volume("Ann", 2..12, 100);
+        later.merge(volume("ann", 0..4, 1));
+
+        let evidence = later.evidence();
+
+        let lines: Vec<Locator> = evidence.items().iter().map(|e| e.locator).collect();
+        assert_eq!(lines, [1, 2, 3, 4, 102].map(Locator::Line));
+        assert_eq!(evidence.total(), 12);
+        assert_eq!(later.display, "ann");
     }
 
     #[test]
