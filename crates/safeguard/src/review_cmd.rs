@@ -26,14 +26,14 @@ const PROGRESS_MIN_BYTES: u64 = 8 * 1024 * 1024;
 /// Arguments of `safeguard review`.
 #[derive(Debug, clap::Args)]
 pub struct ReviewArgs {
-    /// Log files to review (syslog, EVTX, Windows JSON, FHIR AuditEvent, EHR CSV, Entra ID,
-    /// Google Workspace).
+    /// Log files to review (syslog, loghub structured CSV of syslog, EVTX, Windows JSON, FHIR
+    /// AuditEvent, EHR CSV, Entra ID, Google Workspace).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Format of every file, instead of detecting it from the content. One of: syslog, evtx,
-    /// windows-json, fhir-json, fhir-ndjson, fhir-xml, ehr-csv, entra-csv, entra-json,
-    /// google-login.
+    /// Format of every file, instead of detecting it from the content. One of: syslog,
+    /// loghub-csv, evtx, windows-json, fhir-json, fhir-ndjson, fhir-xml, ehr-csv, entra-csv,
+    /// entra-json, google-login.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<Format>,
 

@@ -7,12 +7,14 @@
 //! Lines that are readable but carry nothing the rules use (a kernel message in
 //! `/var/log/messages`) produce no item.
 
+mod csv_lines;
 mod ehr_csv;
 mod entra;
 mod evtx_file;
 mod fhir;
 mod google;
 mod json_stream;
+mod loghub_csv;
 mod syslog;
 mod windows;
 mod windows_json;
@@ -36,6 +38,7 @@ pub use entra::{EntraCsvReader, EntraJsonReader};
 pub use evtx_file::EvtxReader;
 pub use fhir::{FhirJsonReader, FhirNdjsonReader, FhirXmlReader};
 pub use google::GoogleLoginReader;
+pub use loghub_csv::LoghubCsvReader;
 pub use syslog::{SyslogReader, SyslogTimeContext};
 pub use windows_json::WindowsJsonReader;
 
@@ -45,6 +48,8 @@ pub use windows_json::WindowsJsonReader;
 pub enum Format {
     /// Linux syslog text (`auth.log`, `secure`, `messages`).
     Syslog,
+    /// loghub's structured CSV of an OpenSSH or Linux syslog file (`*.log_structured.csv`).
+    LoghubCsv,
     /// Windows event log file (`.evtx`).
     Evtx,
     /// Windows Security events as JSON lines, in the NXLog or Winlogbeat shape.
@@ -67,7 +72,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 11] = [
         Format::Evtx,
         Format::FhirXml,
         Format::FhirNdjson,
@@ -77,6 +82,7 @@ impl Format {
         Format::EntraJson,
         Format::EntraCsv,
         Format::EhrCsv,
+        Format::LoghubCsv,
         Format::Syslog,
     ];
 
@@ -84,6 +90,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Self::Syslog => "syslog",
+            Self::LoghubCsv => "loghub-csv",
             Self::Evtx => "evtx",
             Self::WindowsJson => "windows-json",
             Self::FhirJson => "fhir-json",
@@ -94,6 +101,12 @@ impl Format {
             Self::EntraJson => "entra-json",
             Self::GoogleLogin => "google-login",
         }
+    }
+
+    /// Returns whether the format's times lack a year and zone, so that they are read in
+    /// [`ReaderOptions::syslog_time`].
+    pub fn uses_syslog_time(self) -> bool {
+        matches!(self, Self::Syslog | Self::LoghubCsv)
     }
 }
 
@@ -287,6 +300,9 @@ pub fn detect_format_bytes(head: &[u8]) -> Option<Format> {
     if entra::looks_like_csv(first_line) {
         return Some(Format::EntraCsv);
     }
+    if loghub_csv::looks_like(first_line) {
+        return Some(Format::LoghubCsv);
+    }
     if syslog::looks_like(first_line) {
         return Some(Format::Syslog);
     }
@@ -334,6 +350,7 @@ pub fn open_reader(path: &Path, format: Format, options: &ReaderOptions, progres
     let reader: BoxedReader = match format {
         Format::Evtx => Box::new(EvtxReader::new(counted, path_buf)?),
         Format::Syslog => Box::new(SyslogReader::new(BufReader::new(counted), options.syslog_time.clone(), path_buf)),
+        Format::LoghubCsv => Box::new(LoghubCsvReader::new(counted, options.syslog_time.clone(), path_buf)?),
         Format::WindowsJson => Box::new(WindowsJsonReader::new(BufReader::new(counted), path_buf)),
         Format::FhirJson => Box::new(FhirJsonReader::new(counted, path_buf)),
         Format::FhirNdjson => Box::new(FhirNdjsonReader::new(BufReader::new(counted), path_buf)),
@@ -391,6 +408,19 @@ mod tests {
         assert_eq!(detect_format_bytes(b"hello world\nsecond line\n"), None);
         assert_eq!(detect_format_bytes(b""), None);
         assert_eq!(detect_format_bytes(b"{\"a\": 1}\n"), None);
+    }
+
+    #[test]
+    fn detection_finds_loghub_csv() {
+        let openssh = b"LineId,Date,Day,Time,Component,Pid,Content,EventId,EventTemplate\n\
+                        1,Dec,10,06:55:46,LabSZ,24200,Invalid user webmaster from 173.234.31.186,E13,x\n";
+        let linux = b"LineId,Month,Date,Time,Level,Component,PID,Content,EventId,EventTemplate\n\
+                      1,Jun,14,15:16:01,combo,sshd(pam_unix),19939,check pass; user unknown,E27,x\n";
+        let hdfs = b"LineId,Date,Time,Pid,Level,Component,Content,EventId,EventTemplate\n";
+
+        assert_eq!(detect_format_bytes(openssh), Some(Format::LoghubCsv));
+        assert_eq!(detect_format_bytes(linux), Some(Format::LoghubCsv));
+        assert_eq!(detect_format_bytes(hdfs), None);
     }
 
     #[test]

@@ -12,15 +12,18 @@
 //! a second line for the same attempt as `pam_unix(sshd:auth)`. To count each attempt once, the
 //! reader keeps sshd's own lines and drops the `pam_unix(sshd:...)` lines. The older
 //! `sshd(pam_unix)[pid]:` form, found where only PAM's lines reach the file, is kept.
+//!
+//! The parsing runs over a [`LineSource`], so formats that store syslog lines in another shape
+//! (loghub's structured CSV) rebuild each line and share every rule above.
 
 use std::collections::VecDeque;
-use std::io::BufRead;
+use std::io::{self, BufRead};
 use std::path::PathBuf;
 
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
-use super::{ReadError, ReadItem, read_line_lossy};
+use super::{ReadError, ReadItem, Unreadable, read_line_lossy};
 use crate::event::{Action, Event, Locator, Outcome, SourceSystem, non_empty};
 
 /// The year and time zone in which syslog times without either are read.
@@ -43,30 +46,89 @@ pub(crate) fn looks_like(line: &str) -> bool {
     parse_header(line, &mut YearTracker::new(2000)).is_some() || parse_rfc3339_header(line).is_some()
 }
 
-/// Streaming syslog reader.
-pub struct SyslogReader<R> {
+/// The result of asking a [`LineSource`] for its next line.
+pub(crate) enum SourceLine {
+    /// The line buffer contains the next line, found at this locator.
+    Line(Locator),
+    /// The source could not build a line from its next record.
+    Unreadable(Unreadable),
+    /// The input is exhausted.
+    End,
+}
+
+/// A source of syslog lines, either a text file or records from which the lines are rebuilt.
+pub(crate) trait LineSource {
+    /// Writes the next line into `line` (cleared first). Only an I/O failure is an error.
+    fn next_line(&mut self, line: &mut String) -> io::Result<SourceLine>;
+
+    /// Returns the reason recorded for a line whose timestamp cannot be read.
+    fn invalid_time_reason(&self) -> &str;
+}
+
+/// The lines of a syslog text file, numbered from 1.
+pub(crate) struct TextLines<R> {
     input: R,
+    line_number: u64,
+    raw: Vec<u8>,
+}
+
+impl<R: BufRead> LineSource for TextLines<R> {
+    fn next_line(&mut self, line: &mut String) -> io::Result<SourceLine> {
+        if !read_line_lossy(&mut self.input, &mut self.raw, line)? {
+            return Ok(SourceLine::End);
+        }
+        self.line_number += 1;
+        Ok(SourceLine::Line(Locator::Line(self.line_number)))
+    }
+
+    fn invalid_time_reason(&self) -> &str {
+        "not a syslog line (expected a timestamp, a host name and a message)"
+    }
+}
+
+/// Streaming syslog reader over a text file.
+pub struct SyslogReader<R>(SyslogLines<TextLines<R>>);
+
+impl<R: BufRead> SyslogReader<R> {
+    /// Creates a reader over `input`, reading times with `context`.
+    pub fn new(input: R, context: SyslogTimeContext, path: PathBuf) -> Self {
+        let lines = TextLines {
+            input,
+            line_number: 0,
+            raw: Vec::new(),
+        };
+        Self(SyslogLines::new(lines, context, path))
+    }
+}
+
+impl<R: BufRead> Iterator for SyslogReader<R> {
+    type Item = Result<ReadItem, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next()
+    }
+}
+
+/// The syslog parser over any [`LineSource`]. It assigns years, expands repeated messages and
+/// turns each line into an event, an unreadable entry or nothing.
+pub(crate) struct SyslogLines<S> {
+    source: S,
     context: SyslogTimeContext,
     years: YearTracker,
     path: PathBuf,
-    line_number: u64,
-    raw: Vec<u8>,
     line: String,
     pending: VecDeque<ReadItem>,
     repeat: Option<(Event, u64)>,
     failed: bool,
 }
 
-impl<R: BufRead> SyslogReader<R> {
-    /// Creates a reader over `input`, reading times with `context`.
-    pub fn new(input: R, context: SyslogTimeContext, path: PathBuf) -> Self {
+impl<S: LineSource> SyslogLines<S> {
+    pub(crate) fn new(source: S, context: SyslogTimeContext, path: PathBuf) -> Self {
         Self {
-            input,
+            source,
             years: YearTracker::new(context.year),
             context,
             path,
-            line_number: 0,
-            raw: Vec::new(),
             line: String::new(),
             pending: VecDeque::new(),
             repeat: None,
@@ -74,8 +136,7 @@ impl<R: BufRead> SyslogReader<R> {
         }
     }
 
-    fn parse_current_line(&mut self) {
-        let locator = Locator::Line(self.line_number);
+    fn parse_current_line(&mut self, locator: Locator) {
         if self.line.trim().is_empty() {
             return;
         }
@@ -86,10 +147,8 @@ impl<R: BufRead> SyslogReader<R> {
                 .and_then(|(civil, rest)| self.context.time_zone.to_timestamp(civil).ok().map(|time| (time, rest))),
         };
         let Some((time, rest)) = parsed else {
-            self.pending.push_back(ReadItem::unreadable(
-                locator,
-                "not a syslog line (expected a timestamp, a host name and a message)",
-            ));
+            self.pending
+                .push_back(ReadItem::unreadable(locator, self.source.invalid_time_reason()));
             return;
         };
 
@@ -107,7 +166,7 @@ impl<R: BufRead> SyslogReader<R> {
     }
 }
 
-impl<R: BufRead> Iterator for SyslogReader<R> {
+impl<S: LineSource> Iterator for SyslogLines<S> {
     type Item = Result<ReadItem, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -126,12 +185,10 @@ impl<R: BufRead> Iterator for SyslogReader<R> {
             if self.failed {
                 return None;
             }
-            match read_line_lossy(&mut self.input, &mut self.raw, &mut self.line) {
-                Ok(false) => return None,
-                Ok(true) => {
-                    self.line_number += 1;
-                    self.parse_current_line();
-                }
+            match self.source.next_line(&mut self.line) {
+                Ok(SourceLine::End) => return None,
+                Ok(SourceLine::Line(locator)) => self.parse_current_line(locator),
+                Ok(SourceLine::Unreadable(unreadable)) => return Some(Ok(ReadItem::Unreadable(unreadable))),
                 Err(source) => {
                     self.failed = true;
                     return Some(Err(ReadError::Io {

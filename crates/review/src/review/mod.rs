@@ -106,7 +106,7 @@ fn run_review_with(
         sources.push(summary);
     }
 
-    let syslog_time_basis = formats.contains(&Format::Syslog).then(|| {
+    let syslog_time_basis = formats.iter().any(|format| format.uses_syslog_time()).then(|| {
         format!(
             "Syslog lines carry no year or time zone; they were read as starting in {} and as local time in {}.",
             options.readers.syslog_time.year,
