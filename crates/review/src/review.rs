@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::readers::{Format, ReadError, ReadItem, ReaderOptions, detect_format, open_reader};
+use crate::readers::{Format, ReadError, ReadItem, ReaderOptions, detect_format_with, open_reader};
 use crate::report::{Report, SourceSummary};
 use crate::roster::Roster;
 use crate::rules::{Reviewer, RuleConfig};
@@ -72,7 +72,7 @@ pub fn run_review(inputs: &[ReviewInput], options: ReviewOptions, progress: &dyn
     for input in inputs {
         let format = match input.format {
             Some(format) => format,
-            None => detect_format(&input.path)?,
+            None => detect_format_with(&input.path, &options.readers.ehr_mapping)?,
         };
         formats.push(format);
     }
