@@ -130,6 +130,10 @@ id_type!(
     /// Identifies one finding of an activity review.
     ReviewFindingId
 );
+id_type!(
+    /// Identifies an EHR log source: a named column mapping of an EHR access-log export.
+    EhrSourceId
+);
 
 #[cfg(test)]
 mod tests {

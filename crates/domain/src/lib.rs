@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod clock;
 pub mod compliance;
 pub mod designation;
+pub mod ehr_sources;
 pub mod ids;
 pub mod inventory;
 pub mod ledger;

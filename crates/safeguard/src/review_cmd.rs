@@ -67,7 +67,8 @@ pub struct ReviewArgs {
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
 
-    /// EHR access-log column mapping as a JSON file.
+    /// EHR access-log column mapping as a JSON file. Format detection also recognizes EHR
+    /// access logs by the columns it names.
     #[arg(long, value_name = "FILE")]
     pub ehr_mapping: Option<PathBuf>,
 

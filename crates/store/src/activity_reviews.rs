@@ -1,6 +1,10 @@
 //! Activity reviews run from the web application: uploaded logs, the background job's state and
 //! progress, the findings, the reviewer's decision on each and the signature.
 //!
+//! A review copies the EHR column mapping it reads EHR CSV files with when it starts: the
+//! mapping of the chosen EHR log source, or the default mapping. Later changes to the source do
+//! not reach the review, so a signed review keeps saying which columns were read.
+//!
 //! A review moves from `queued` to `running` when a job claims it, then to `finished` with its
 //! findings or to `failed` with the reason. A finished review can be signed once every finding
 //! has a decision. Signing completes the open instance of the schedule obligation the review was
@@ -12,12 +16,14 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use safeguard_domain::ids::{ActivityReviewId, InstanceId, ObligationId, PlanItemId, ReviewFindingId, RiskEntryId, UserId};
+use safeguard_domain::ehr_sources::EhrMapping;
+use safeguard_domain::ids::{ActivityReviewId, EhrSourceId, InstanceId, ObligationId, PlanItemId, ReviewFindingId, RiskEntryId, UserId};
 use safeguard_domain::risk::PlanItemInput;
 use serde_json::json;
 use sqlx::AnyConnection;
 use tracing::instrument;
 
+use crate::ehr_sources::{mapping_from_json, mapping_to_json};
 use crate::evidence::StoredFile;
 use crate::ledger::{Actor, Change, append};
 use crate::risk::insert_plan_item;
@@ -128,8 +134,22 @@ pub struct NewActivityReview {
     pub format_override: Option<String>,
     /// The schedule obligation that signing completes.
     pub obligation: Option<ObligationId>,
+    /// The EHR log source whose mapping EHR CSV files are read with, or `None` for the
+    /// default mapping.
+    pub ehr_source: Option<EhrSourceId>,
     /// The uploaded logs, already written as evidence files, in upload order.
     pub sources: Vec<StoredFile>,
+}
+
+/// The EHR log source a review copied its mapping from, as it was at that moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewEhrSource {
+    /// The source's id.
+    pub id: EhrSourceId,
+    /// The source's name when the review started.
+    pub name: String,
+    /// The version of the source that was copied.
+    pub version: i64,
 }
 
 /// One uploaded log file of a review.
@@ -224,6 +244,11 @@ pub struct ActivityReview {
     pub signature: Option<String>,
     /// The calendar instance that signing completed.
     pub completed_instance_id: Option<InstanceId>,
+    /// The EHR log source the mapping was copied from, or `None` for the default mapping.
+    pub ehr_source: Option<ReviewEhrSource>,
+    /// The mapping EHR CSV files are read with. `None` only for reviews started before
+    /// mappings were recorded, which used the default mapping.
+    pub ehr_mapping: Option<EhrMapping>,
     /// The uploaded logs in upload order.
     pub sources: Vec<ReviewSource>,
 }
@@ -290,12 +315,25 @@ impl DecisionCounts {
     }
 }
 
-const REVIEW_COLUMNS: &str = "r.id, r.period_from, r.period_to, r.format_override, r.obligation_id, r.state, r.progress_done, r.progress_total, r.failure, r.syslog_time_basis, r.created_at, r.finished_at, r.signed_at, r.signed_on, r.signature, r.completed_instance_id, signer.display_name AS signed_by_name";
+const REVIEW_COLUMNS: &str = "r.id, r.period_from, r.period_to, r.format_override, r.obligation_id, r.state, r.progress_done, r.progress_total, r.failure, r.syslog_time_basis, r.created_at, r.finished_at, r.signed_at, r.signed_on, r.signature, r.completed_instance_id, r.ehr_source_id, r.ehr_source_name, r.ehr_source_version, r.ehr_mapping, signer.display_name AS signed_by_name";
 const REVIEW_FROM: &str = "FROM activity_reviews r LEFT JOIN users signer ON signer.id = r.signed_by";
 const FINDING_COLUMNS: &str = "f.id, f.review_id, f.rule, f.severity, f.account, f.person, f.client, f.first_seen, f.last_seen, f.event_count, f.evidence, f.explanation, f.decision, f.notes, f.plan_item_id, decider.display_name AS decided_by_name";
 const FINDING_FROM: &str = "FROM activity_review_findings f LEFT JOIN users decider ON decider.id = f.decided_by";
 
 fn review_from_row(row: &sqlx::any::AnyRow) -> Result<ActivityReview, StoreError> {
+    let ehr_source = match rows::optional_parsed::<EhrSourceId>(row, "ehr_source_id")? {
+        Some(id) => Some(ReviewEhrSource {
+            id,
+            name: rows::text(row, "ehr_source_name")?,
+            version: rows::integer(row, "ehr_source_version")?,
+        }),
+        None => None,
+    };
+    let ehr_mapping = match rows::optional_text(row, "ehr_mapping")? {
+        Some(json) => Some(mapping_from_json(&json)?),
+        None => None,
+    };
+
     Ok(ActivityReview {
         id: rows::parsed(row, "id")?,
         period_from: rows::date(row, "period_from")?,
@@ -314,6 +352,8 @@ fn review_from_row(row: &sqlx::any::AnyRow) -> Result<ActivityReview, StoreError
         signed_by_name: rows::optional_text(row, "signed_by_name")?,
         signature: rows::optional_text(row, "signature")?,
         completed_instance_id: rows::optional_parsed(row, "completed_instance_id")?,
+        ehr_source,
+        ehr_mapping,
         sources: Vec::new(),
     })
 }
@@ -402,7 +442,8 @@ impl Store {
 
     /// Records a new review in the `queued` state with its uploaded logs, which must already be
     /// written as evidence files. The period must not end before it starts, and at least one
-    /// file is needed.
+    /// file is needed. The review stores a copy of the chosen EHR log source's current mapping,
+    /// or of the default mapping when none is chosen.
     #[instrument(skip_all, fields(user.id = %actor, sources = input.sources.len()))]
     pub async fn create_activity_review(&self, actor: UserId, input: &NewActivityReview) -> Result<ActivityReviewId, StoreError> {
         if input.sources.is_empty() {
@@ -431,8 +472,27 @@ impl Store {
             }
         }
 
+        // The copy is read inside the transaction, so it is the version current at the moment
+        // the review is recorded.
+        let (ehr_source, ehr_mapping) = match input.ehr_source {
+            Some(source) => {
+                let row = sqlx::query("SELECT name, mapping, version FROM ehr_log_sources WHERE id = $1")
+                    .bind(source.to_string())
+                    .fetch_optional(&mut *transaction)
+                    .await?
+                    .ok_or(StoreError::NotFound { kind: "EHR log source" })?;
+                let copied = ReviewEhrSource {
+                    id: source,
+                    name: rows::text(&row, "name")?,
+                    version: rows::integer(&row, "version")?,
+                };
+                (Some(copied), mapping_from_json(&rows::text(&row, "mapping")?)?)
+            }
+            None => (None, EhrMapping::default()),
+        };
+
         let total: i64 = input.sources.iter().map(|source| source.size_bytes).sum();
-        sqlx::query("INSERT INTO activity_reviews (id, period_from, period_to, format_override, obligation_id, state, progress_done, progress_total, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9)")
+        sqlx::query("INSERT INTO activity_reviews (id, period_from, period_to, format_override, obligation_id, state, progress_done, progress_total, created_at, created_by, ehr_source_id, ehr_source_name, ehr_source_version, ehr_mapping) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13)")
             .bind(id.to_string())
             .bind(input.period_from.to_string())
             .bind(input.period_to.to_string())
@@ -442,6 +502,10 @@ impl Store {
             .bind(total)
             .bind(&now)
             .bind(actor.to_string())
+            .bind(ehr_source.as_ref().map(|source| source.id.to_string()))
+            .bind(ehr_source.as_ref().map(|source| source.name.clone()))
+            .bind(ehr_source.as_ref().map(|source| source.version))
+            .bind(mapping_to_json(&ehr_mapping)?)
             .execute(&mut *transaction)
             .await?;
 
@@ -485,6 +549,8 @@ impl Store {
                     "format_override": input.format_override,
                     "obligation": input.obligation.map(|obligation| obligation.to_string()),
                     "sources": sources,
+                    "ehr_source": ehr_source_payload(ehr_source.as_ref()),
+                    "ehr_mapping": ehr_mapping,
                 }),
             },
         )
@@ -824,6 +890,8 @@ impl Store {
                         "follow_up": counts.follow_up,
                     },
                     "decisions": decision_payload,
+                    "ehr_source": ehr_source_payload(review.ehr_source.as_ref()),
+                    "ehr_mapping": review.ehr_mapping,
                     "completed_instance": instance,
                 }),
             },
@@ -842,6 +910,14 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|row| rows::date(&row, "period_to")).transpose()
+    }
+}
+
+/// Returns the ledger form of the source a review copied its mapping from.
+fn ehr_source_payload(source: Option<&ReviewEhrSource>) -> serde_json::Value {
+    match source {
+        Some(source) => json!({"id": source.id.to_string(), "name": source.name, "version": source.version}),
+        None => serde_json::Value::Null,
     }
 }
 

@@ -24,6 +24,7 @@ pub mod activity_reviews;
 pub mod addressable;
 pub mod calendar;
 mod dialect;
+pub mod ehr_sources;
 pub mod error;
 pub mod evidence;
 pub mod inventory;

@@ -1306,6 +1306,7 @@ mod activity_review_store {
                 period_to: date(2026, 11, 30),
                 format_override: None,
                 obligation: Some(obligation),
+                ehr_source: None,
                 sources: vec![stored.clone()],
             };
             let id = store.create_activity_review(official, &input).await.unwrap();
@@ -1463,6 +1464,7 @@ mod activity_review_store {
                 period_to: date(2026, 11, 1),
                 format_override: None,
                 obligation: None,
+                ehr_source: None,
                 sources: vec![stored],
             };
 
@@ -1481,6 +1483,156 @@ mod activity_review_store {
             assert_eq!(review.state, ReviewState::Failed);
             assert_eq!(review.failure.as_deref(), Some("unknown format"));
             assert!(store.unfinished_activity_reviews().await.unwrap().is_empty());
+        }
+    );
+}
+
+mod ehr_source_store {
+    use safeguard_domain::ehr_sources::{EhrMapping, EhrSourceInput, MappingText};
+    use safeguard_domain::ids::EhrSourceId;
+    use safeguard_store::activity_reviews::NewActivityReview;
+
+    use super::*;
+
+    fn source_input(name: &str, time_column: &str) -> EhrSourceInput {
+        let mapping = MappingText {
+            time: time_column.into(),
+            user: "User ID".into(),
+            patient: "MRN".into(),
+            outcome: "Result".into(),
+            time_zone: "America/Chicago".into(),
+            failure_values: "DENIED".into(),
+            ..MappingText::default()
+        };
+        EhrSourceInput::parse(name, &mapping).unwrap()
+    }
+
+    on_both!(
+        ehr_log_sources_are_versioned_and_ledgered,
+        |store: Store, _clock: FixedClock, _folder| async move {
+            let official = set_up(&store).await;
+            let first = source_input("Front desk EHR", "Access Time");
+
+            let id = store.create_ehr_log_source(official, &first).await.unwrap();
+            let stored = store.ehr_log_source(id).await.unwrap();
+            assert_eq!(stored.name, "Front desk EHR");
+            assert_eq!(stored.mapping, first.mapping);
+            assert_eq!(stored.version, 1);
+            assert_eq!(stored.updated_by_name, "Dana Reyes");
+
+            let duplicate = store
+                .create_ehr_log_source(official, &source_input("front desk ehr", "When"))
+                .await
+                .unwrap_err();
+            assert!(matches!(duplicate, StoreError::Conflict(_)), "{duplicate:?}");
+            let other = store
+                .create_ehr_log_source(official, &source_input("Billing EHR", "When"))
+                .await
+                .unwrap();
+            let names: Vec<String> = store
+                .ehr_log_sources()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|source| source.name)
+                .collect();
+            assert_eq!(names, ["Billing EHR", "Front desk EHR"]);
+
+            let changed = source_input("Front desk EHR export", "Accessed At");
+            assert_eq!(store.update_ehr_log_source(official, id, 1, &changed).await.unwrap(), 2);
+            let stored = store.ehr_log_source(id).await.unwrap();
+            assert_eq!(stored.mapping.time().as_str(), "Accessed At");
+            assert_eq!(stored.version, 2);
+
+            let stale = store.update_ehr_log_source(official, id, 1, &first).await.unwrap_err();
+            assert!(matches!(stale, StoreError::Conflict(_)), "{stale:?}");
+            let taken = store
+                .update_ehr_log_source(official, other, 1, &source_input("FRONT DESK EHR EXPORT", "When"))
+                .await
+                .unwrap_err();
+            assert!(matches!(taken, StoreError::Conflict(_)), "{taken:?}");
+            let missing = store
+                .update_ehr_log_source(official, EhrSourceId::new(), 1, &first)
+                .await
+                .unwrap_err();
+            assert!(matches!(missing, StoreError::NotFound { .. }), "{missing:?}");
+            assert_eq!(store.ehr_log_source(id).await.unwrap().version, 2, "refused changes store nothing");
+
+            let entries = store.ledger_entries().await.unwrap();
+            let updated = entries
+                .iter()
+                .rfind(|stored| stored.entry.action == "ehr_log_source.updated")
+                .unwrap();
+            assert_eq!(updated.entry.record_id, id.to_string());
+            assert_eq!(updated.entry.payload["version"], 2);
+            assert_eq!(updated.entry.payload["mapping"]["time"], "Accessed At");
+            assert_eq!(updated.entry.payload["mapping"]["time_zone"], "America/Chicago");
+            let created = entries
+                .iter()
+                .filter(|stored| stored.entry.action == "ehr_log_source.created")
+                .count();
+            assert_eq!(created, 2);
+            let count = entries.len() as u64;
+            assert_eq!(verify_chain(entries), Ok(count));
+        }
+    );
+
+    on_both!(
+        activity_review_keeps_its_mapping_copy,
+        |store: Store, _clock: FixedClock, folder: std::path::PathBuf| async move {
+            let official = set_up(&store).await;
+            let source = store
+                .create_ehr_log_source(official, &source_input("Front desk EHR", "Access Time"))
+                .await
+                .unwrap();
+            let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
+            let stored = files.write(b"Access Time,User ID,MRN\n", "access.csv", "text/csv").unwrap();
+            let mut input = NewActivityReview {
+                period_from: date(2026, 11, 1),
+                period_to: date(2026, 11, 30),
+                format_override: None,
+                obligation: None,
+                ehr_source: Some(source),
+                sources: vec![stored],
+            };
+
+            let id = store.create_activity_review(official, &input).await.unwrap();
+            store
+                .update_ehr_log_source(official, source, 1, &source_input("Front desk EHR (new)", "Accessed At"))
+                .await
+                .unwrap();
+
+            let review = store.activity_review(id).await.unwrap();
+            let copied = review.ehr_source.expect("the review names its source");
+            assert_eq!(copied.id, source);
+            assert_eq!(copied.name, "Front desk EHR");
+            assert_eq!(copied.version, 1);
+            let mapping = review.ehr_mapping.expect("the review keeps its mapping");
+            assert_eq!(mapping.time().as_str(), "Access Time", "a later change does not reach the review");
+            let started = store
+                .ledger_entries()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|stored| stored.entry.action == "activity_review.started")
+                .unwrap();
+            assert_eq!(started.entry.payload["ehr_source"]["version"], 1);
+            assert_eq!(started.entry.payload["ehr_mapping"]["time"], "Access Time");
+
+            input.ehr_source = None;
+            let default = store.create_activity_review(official, &input).await.unwrap();
+            let review = store.activity_review(default).await.unwrap();
+            assert_eq!(review.ehr_source, None);
+            assert_eq!(review.ehr_mapping, Some(EhrMapping::default()));
+
+            input.ehr_source = Some(EhrSourceId::new());
+            let unknown = store.create_activity_review(official, &input).await.unwrap_err();
+            assert!(matches!(unknown, StoreError::NotFound { .. }), "{unknown:?}");
+            assert_eq!(
+                store.activity_reviews().await.unwrap().len(),
+                2,
+                "nothing is stored for an unknown source"
+            );
         }
     );
 }

@@ -134,6 +134,13 @@ pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/activity-review/reviews/{id}", Requires(ViewProgram)),
     route("POST", "/activity-review/reviews/{id}/sign", Requires(CompleteObligations)),
     route("POST", "/activity-review/findings/{id}", Requires(CompleteObligations)),
+    // EHR log sources are configuration, like the schedule: everyone who reads the program
+    // reads them, and only the Security Official changes or tries them.
+    route("GET", "/activity-review/ehr-sources", Requires(ViewProgram)),
+    route("POST", "/activity-review/ehr-sources", Requires(ManageProgram)),
+    route("GET", "/activity-review/ehr-sources/{id}", Requires(ViewProgram)),
+    route("POST", "/activity-review/ehr-sources/{id}", Requires(ManageProgram)),
+    route("POST", "/activity-review/ehr-sources/{id}/try", Requires(ManageProgram)),
 ];
 
 /// Returns the access rule of a route, if it is listed.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use safeguard_domain::calendar::local_date;
 use safeguard_domain::ids::ActivityReviewId;
 use safeguard_review::finding::Severity;
-use safeguard_review::readers::{Format, ReaderOptions};
+use safeguard_review::readers::{Format, ReadError, ReaderOptions};
 use safeguard_review::report::Report;
 use safeguard_review::review::{Progress, ReviewInput, ReviewOptions, run_review};
 use safeguard_review::rules::RuleConfig;
@@ -148,8 +148,20 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
                 .to_datetime(jiff::civil::Time::midnight()),
         )
         .map_err(|error| error.to_string())?;
+    // A review started before mappings were recorded has none and used the default mapping.
+    let mut readers = ReaderOptions::new(review.period_from.year(), zone.clone());
+    if let Some(mapping) = &review.ehr_mapping {
+        readers.ehr_mapping = crate::ehr_mapping::column_mapping(mapping);
+    }
+    let mapping_advice = match &review.ehr_source {
+        Some(source) => format!(
+            "The mapping is that of EHR log source {:?} (version {}); correct its column names on the EHR log sources page, or start a new review with the source that fits this export.",
+            source.name, source.version
+        ),
+        None => "The review used the default column mapping; start a new review and choose the EHR log source of this export.".to_owned(),
+    };
     let options = ReviewOptions {
-        readers: ReaderOptions::new(review.period_from.year(), zone.clone()),
+        readers,
         rules: RuleConfig::default(),
         practice_time_zone: zone,
         roster: (!roster.is_empty()).then_some(roster),
@@ -188,6 +200,9 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
             let mut message = error.to_string();
             for (path, name) in &names {
                 message = message.replace(path, name);
+            }
+            if matches!(error, ReadError::MissingEhrColumn { .. }) {
+                message = format!("{message}. {mapping_advice}");
             }
             message
         })?;

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod auth;
 mod csrf;
+mod ehr_mapping;
 pub mod error;
 mod headers;
 pub mod jobs;

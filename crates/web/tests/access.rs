@@ -87,6 +87,11 @@ const EXPECTED: &[(&str, &str, Option<&[Role]>)] = &[
     ("GET", "/activity-review/reviews/{id}", Some(&[SO, MANAGER, AUDITOR])),
     ("POST", "/activity-review/reviews/{id}/sign", Some(&[SO, MANAGER])),
     ("POST", "/activity-review/findings/{id}", Some(&[SO, MANAGER])),
+    ("GET", "/activity-review/ehr-sources", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/activity-review/ehr-sources", Some(&[SO])),
+    ("GET", "/activity-review/ehr-sources/{id}", Some(&[SO, MANAGER, AUDITOR])),
+    ("POST", "/activity-review/ehr-sources/{id}", Some(&[SO])),
+    ("POST", "/activity-review/ehr-sources/{id}/try", Some(&[SO])),
     ("GET", "/risk", Some(&[SO, MANAGER, AUDITOR])),
     ("POST", "/risk/analyses", Some(&[SO])),
     ("GET", "/risk/analyses/{id}", Some(&[SO, MANAGER, AUDITOR])),
@@ -156,6 +161,7 @@ async fn every_route_allows_exactly_its_roles() {
     let sanction_level = app.store.sanction_levels().await.unwrap()[0].id.to_string();
     let (analysis, risk_entry, plan_item) = risk_records(&app).await;
     let (activity_review, review_finding) = activity_review_records(&app).await;
+    let ehr_source = ehr_source_id(&app).await;
 
     for (method, template, allowed) in EXPECTED {
         let Some(allowed) = allowed else { continue };
@@ -177,6 +183,10 @@ async fn every_route_allows_exactly_its_roles() {
             .replace(
                 "/activity-review/findings/{id}",
                 &format!("/activity-review/findings/{review_finding}"),
+            )
+            .replace(
+                "/activity-review/ehr-sources/{id}",
+                &format!("/activity-review/ehr-sources/{ehr_source}"),
             )
             .replace("/accounts/invitations/{id}", &format!("/accounts/invitations/{}", uuid_text()))
             .replace("/accounts/{id}", &format!("/accounts/{}", uuid_text()))
@@ -273,6 +283,15 @@ async fn risk_records(app: &TestApp) -> (String, String, String) {
     (analysis.to_string(), entry.to_string(), item.to_string())
 }
 
+/// Creates an EHR log source with the default mapping and returns its id.
+async fn ehr_source_id(app: &TestApp) -> String {
+    use safeguard_domain::ehr_sources::{EhrMapping, EhrSourceInput};
+
+    let official = app.store.users().await.unwrap()[0].id;
+    let input = EhrSourceInput::parse("Front desk EHR", &EhrMapping::default().to_text()).unwrap();
+    app.store.create_ehr_log_source(official, &input).await.unwrap().to_string()
+}
+
 /// Creates a finished activity review with one undecided finding, and returns their ids.
 async fn activity_review_records(app: &TestApp) -> (String, String) {
     use safeguard_store::activity_reviews::{NewActivityReview, NewFinding, SourceResult};
@@ -288,6 +307,7 @@ async fn activity_review_records(app: &TestApp) -> (String, String) {
         period_to: jiff::civil::date(2026, 11, 30),
         format_override: None,
         obligation: None,
+        ehr_source: None,
         sources: vec![stored],
     };
     let review = app.store.create_activity_review(official, &input).await.unwrap();

@@ -272,6 +272,7 @@ async fn job_runs_review_once_body(app: &TestApp) {
         period_to: date(2026, 11, 30),
         format_override: Some("syslog".into()),
         obligation: None,
+        ehr_source: None,
         sources: vec![stored],
     };
     let id = app.store.create_activity_review(official, &input).await.unwrap();

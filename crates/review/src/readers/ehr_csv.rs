@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
+use super::csv_lines::LineBreaks;
 use super::{ReadError, ReadItem, Unreadable};
 use crate::event::{Action, Event, Locator, Outcome, PatientRef, SourceSystem, assign_non_empty};
 
@@ -61,13 +62,117 @@ impl Default for EhrColumnMapping {
     }
 }
 
-/// Returns whether a header row has the default mapping's time, user and patient columns.
-pub(crate) fn looks_like(header: &str) -> bool {
-    let columns: Vec<String> = header.split(',').map(|c| c.trim().trim_matches('"').to_ascii_lowercase()).collect();
-    let mapping = EhrColumnMapping::default();
-    [&mapping.time, &mapping.user, &mapping.patient]
-        .iter()
-        .all(|name| columns.iter().any(|c| c == *name))
+impl EhrColumnMapping {
+    /// Returns each field's name (as the JSON form spells it), the column the mapping gives for
+    /// it, and whether a file must have that column. Required fields come first.
+    pub fn fields(&self) -> [(&'static str, Option<&str>, bool); 8] {
+        [
+            ("time", Some(self.time.as_str()), true),
+            ("user", Some(self.user.as_str()), true),
+            ("patient", Some(self.patient.as_str()), true),
+            ("action", self.action.as_deref(), false),
+            ("workstation", self.workstation.as_deref(), false),
+            ("outcome", self.outcome.as_deref(), false),
+            ("emergency", self.emergency.as_deref(), false),
+            ("reviewed", self.reviewed.as_deref(), false),
+        ]
+    }
+
+    /// Reads the header row at the start of `input` and reports which of the mapping's columns
+    /// it has, matching names as the reader does. Only the first record of `input` is read.
+    pub fn match_header<R: Read>(&self, input: R) -> Result<HeaderMatch, csv::Error> {
+        let mut records = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+        let header: Vec<String> = records.byte_headers()?.iter().map(|name| header_name(name).into_owned()).collect();
+        let fields = self
+            .fields()
+            .into_iter()
+            .filter_map(|(field, column, required)| {
+                let column = column?;
+                Some(ColumnMatch {
+                    field,
+                    column: column.to_owned(),
+                    required,
+                    found: header.iter().any(|name| name.eq_ignore_ascii_case(column)),
+                })
+            })
+            .collect();
+        Ok(HeaderMatch { header, fields })
+    }
+}
+
+/// The columns of a sample file's header row and how a mapping matches them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderMatch {
+    /// The column names of the header row, in file order.
+    pub header: Vec<String>,
+    /// Each column the mapping names, in the order of [`EhrColumnMapping::fields`].
+    pub fields: Vec<ColumnMatch>,
+}
+
+impl HeaderMatch {
+    /// Returns whether the header row has every required column, so the reader accepts the file.
+    pub fn readable(&self) -> bool {
+        self.fields.iter().all(|field| field.found || !field.required)
+    }
+}
+
+/// One column a mapping names and whether a header row has it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnMatch {
+    /// The mapping's field, such as `time` or `outcome`.
+    pub field: &'static str,
+    /// The column name the mapping gives.
+    pub column: String,
+    /// Whether the reader needs the column.
+    pub required: bool,
+    /// Whether the header row has it.
+    pub found: bool,
+}
+
+/// Returns a header cell as the reader compares it: trimmed, without a byte-order mark.
+fn header_name(cell: &[u8]) -> std::borrow::Cow<'_, str> {
+    match String::from_utf8_lossy(cell) {
+        std::borrow::Cow::Borrowed(text) => std::borrow::Cow::Borrowed(text.trim().trim_start_matches('\u{feff}')),
+        std::borrow::Cow::Owned(text) => std::borrow::Cow::Owned(text.trim().trim_start_matches('\u{feff}').to_owned()),
+    }
+}
+
+/// Returns the column names of a header line, or an empty list when it is not CSV.
+fn header_names(line: &str) -> Vec<String> {
+    let mut records = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes());
+    let mut record = csv::ByteRecord::new();
+    match records.read_byte_record(&mut record) {
+        Ok(true) => record.iter().map(|cell| header_name(cell).into_owned()).collect(),
+        Ok(false) | Err(_) => Vec::new(),
+    }
+}
+
+/// Returns the time, user and patient columns of `mapping`.
+fn required_columns(mapping: &EhrColumnMapping) -> [&str; 3] {
+    [&mapping.time, &mapping.user, &mapping.patient].map(String::as_str)
+}
+
+/// Returns whether a header row has the time, user and patient columns of `mapping` or of the
+/// default mapping.
+pub(crate) fn looks_like(header: &str, mapping: &EhrColumnMapping) -> bool {
+    let columns = header_names(header);
+    let has = |name: &str| columns.iter().any(|column| column.eq_ignore_ascii_case(name));
+    let default = EhrColumnMapping::default();
+    required_columns(mapping).into_iter().all(has) || required_columns(&default).into_iter().all(has)
+}
+
+/// Returns whether a header row has two of the time, user and patient columns of `mapping`.
+/// One is not enough: other CSV logs have a `Time` column too.
+pub(crate) fn partly_matches(header: &str, mapping: &EhrColumnMapping) -> bool {
+    let columns = header_names(header);
+    let found = required_columns(mapping)
+        .into_iter()
+        .filter(|name| columns.iter().any(|column| column.eq_ignore_ascii_case(name)))
+        .count();
+    found >= 2
 }
 
 #[derive(Clone)]
@@ -95,24 +200,18 @@ pub(crate) struct EhrRowParser {
 impl EhrRowParser {
     /// Finds the mapping's columns in the header row.
     pub(crate) fn new(headers: &csv::ByteRecord, mapping: &EhrColumnMapping, path: &Path) -> Result<Self, ReadError> {
-        let find = |name: &str| {
-            headers.iter().position(|h| {
-                String::from_utf8_lossy(h)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .eq_ignore_ascii_case(name)
-            })
-        };
-        let required = |name: &str| {
-            find(name).ok_or_else(|| ReadError::InvalidCsvHeader {
+        let find = |name: &str| headers.iter().position(|h| header_name(h).eq_ignore_ascii_case(name));
+        let required = |field: &'static str, name: &str| {
+            find(name).ok_or_else(|| ReadError::MissingEhrColumn {
                 path: path.to_owned(),
-                reason: format!("the EHR column mapping names column {name:?}, which the header row lacks"),
+                field,
+                column: name.to_owned(),
             })
         };
         let columns = Columns {
-            time: required(&mapping.time)?,
-            user: required(&mapping.user)?,
-            patient: required(&mapping.patient)?,
+            time: required("time", &mapping.time)?,
+            user: required("user", &mapping.user)?,
+            patient: required("patient", &mapping.patient)?,
             action: mapping.action.as_deref().and_then(find),
             workstation: mapping.workstation.as_deref().and_then(find),
             outcome: mapping.outcome.as_deref().and_then(find),
@@ -259,7 +358,7 @@ pub(crate) fn read_header<R: Read>(input: R, mapping: &EhrColumnMapping, path: &
 
 /// Streaming EHR access-log reader.
 pub struct EhrCsvReader<R> {
-    records: csv::Reader<R>,
+    records: csv::Reader<LineBreaks<R>>,
     parser: EhrRowParser,
     record: csv::ByteRecord,
 }
@@ -267,7 +366,7 @@ pub struct EhrCsvReader<R> {
 impl<R: Read> EhrCsvReader<R> {
     /// Reads the header row and checks that the mapping's required columns exist.
     pub fn new(input: R, mapping: EhrColumnMapping, path: PathBuf) -> Result<Self, ReadError> {
-        let (records, parser) = read_header(input, &mapping, &path)?;
+        let (records, parser) = read_header(LineBreaks::new(input), &mapping, &path)?;
         Ok(Self {
             records,
             parser,
@@ -302,7 +401,10 @@ impl<R: Read> Iterator for EhrCsvReader<R> {
         match self.records.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => {
-                let line = self.record.position().map_or(0, |p| p.line());
+                let line = match self.record.position() {
+                    Some(position) => self.records.get_mut().line_at(position.byte()),
+                    None => 0,
+                };
                 let item = match self.parser.parse(&self.record, Locator::Line(line)) {
                     Ok(event) => event.into(),
                     Err(unreadable) => ReadItem::Unreadable(unreadable),
@@ -310,7 +412,10 @@ impl<R: Read> Iterator for EhrCsvReader<R> {
                 Some(Ok(item))
             }
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
+                let line = match error.position() {
+                    Some(position) => self.records.get_mut().line_at(position.byte()),
+                    None => 0,
+                };
                 Some(Ok(ReadItem::unreadable(Locator::Line(line), "malformed CSV row")))
             }
         }
@@ -373,7 +478,52 @@ mod tests {
 
     #[test]
     fn missing_column_is_an_error() {
-        let result = read("when,who\n", EhrColumnMapping::default());
-        assert!(matches!(result, Err(ReadError::InvalidCsvHeader { .. })));
+        let result = read("time,who\n", EhrColumnMapping::default());
+        let Err(error) = result else {
+            panic!("a header without the user column should be rejected");
+        };
+        assert!(
+            matches!(&error, ReadError::MissingEhrColumn { field: "user", column, .. } if column == "user"),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            ": the header row lacks column \"user\", which the EHR column mapping names as its user column"
+        );
+    }
+
+    #[test]
+    fn header_match_reports_each_column() {
+        let mapping: EhrColumnMapping =
+            serde_json::from_str(r#"{"time": "Access Time", "user": "User ID", "patient": "MRN", "workstation": null}"#)
+                .unwrap_or_default();
+
+        let Ok(matched) = mapping.match_header("\u{feff}access time, User,MRN,action\n1,2,3,4\n".as_bytes()) else {
+            panic!("the header row should be read");
+        };
+
+        assert_eq!(matched.header, ["access time", "User", "MRN", "action"]);
+        let found: Vec<(&str, bool)> = matched.fields.iter().map(|field| (field.field, field.found)).collect();
+        assert_eq!(
+            found,
+            [
+                ("time", true),
+                ("user", false),
+                ("patient", true),
+                ("action", true),
+                ("outcome", false),
+                ("emergency", false),
+                ("reviewed", false)
+            ]
+        );
+        assert!(!matched.readable());
+    }
+
+    #[test]
+    fn quoted_header_names_are_detected() {
+        assert!(looks_like("\"time\",\"user\",\"patient\"", &EhrColumnMapping::default()));
+        assert!(!looks_like("time,user", &EhrColumnMapping::default()));
+        assert!(partly_matches("time,user", &EhrColumnMapping::default()));
+        assert!(!partly_matches("LineId,Date,Time,Content", &EhrColumnMapping::default()));
     }
 }

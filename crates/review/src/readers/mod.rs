@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Locator};
 
-pub use ehr_csv::{EhrColumnMapping, EhrCsvReader};
+pub use ehr_csv::{ColumnMatch, EhrColumnMapping, EhrCsvReader, HeaderMatch};
 pub(crate) use ehr_csv::{EhrRowParser, read_header as read_ehr_header};
 pub use entra::{EntraCsvReader, EntraJsonReader};
 pub use evtx_file::EvtxReader;
@@ -195,13 +195,23 @@ pub enum ReadError {
         /// The parser's explanation.
         reason: String,
     },
-    /// A CSV file has no header row or lacks a column the mapping names.
+    /// A CSV file has no readable header row or lacks a column its format needs.
     #[error("{path}: {reason}")]
     InvalidCsvHeader {
         /// The file.
         path: PathBuf,
         /// Description of the missing or unreadable part.
         reason: String,
+    },
+    /// An EHR access-log CSV file lacks a required column that the EHR column mapping names.
+    #[error("{path}: the header row lacks column {column:?}, which the EHR column mapping names as its {field} column")]
+    MissingEhrColumn {
+        /// The file.
+        path: PathBuf,
+        /// The mapping's field: `time`, `user` or `patient`.
+        field: &'static str,
+        /// The column name the mapping gives for the field.
+        column: String,
     },
 }
 
@@ -257,8 +267,15 @@ impl<R: Seek> Seek for CountingReader<R> {
 /// How many bytes of a file detection looks at.
 const SNIFF_LEN: usize = 64 * 1024;
 
-/// Detects the format of a file by its content.
+/// Detects the format of a file by its content, recognizing EHR access logs by the default
+/// column mapping.
 pub fn detect_format(path: &Path) -> Result<Format, ReadError> {
+    detect_format_with(path, &EhrColumnMapping::default())
+}
+
+/// Detects the format of a file by its content, recognizing EHR access logs by the columns of
+/// `ehr_mapping` as well as those of the default mapping.
+pub fn detect_format_with(path: &Path, ehr_mapping: &EhrColumnMapping) -> Result<Format, ReadError> {
     let io_error = |source| ReadError::Io {
         path: path.to_owned(),
         source,
@@ -269,11 +286,22 @@ pub fn detect_format(path: &Path) -> Result<Format, ReadError> {
         .take(SNIFF_LEN as u64)
         .read_to_end(&mut head)
         .map_err(io_error)?;
-    detect_format_bytes(&head).ok_or_else(|| ReadError::UnknownFormat { path: path.to_owned() })
+    detect_format_bytes_with(&head, ehr_mapping).ok_or_else(|| ReadError::UnknownFormat { path: path.to_owned() })
+}
+
+/// Detects a format from the first bytes of a file, or returns `None`. EHR access logs are
+/// recognized by the default column mapping.
+pub fn detect_format_bytes(head: &[u8]) -> Option<Format> {
+    detect_format_bytes_with(head, &EhrColumnMapping::default())
 }
 
 /// Detects a format from the first bytes of a file, or returns `None`.
-pub fn detect_format_bytes(head: &[u8]) -> Option<Format> {
+///
+/// A CSV header row with the time, user and patient columns of `ehr_mapping` or of the default
+/// mapping is an EHR access log. So is, when no other format matches, a header row with two of
+/// those three columns of `ehr_mapping`, because the EHR reader then names the column it lacks,
+/// which is more use to the reviewer than "not a known log format".
+pub fn detect_format_bytes_with(head: &[u8], ehr_mapping: &EhrColumnMapping) -> Option<Format> {
     if head.starts_with(b"ElfFile\0") {
         return Some(Format::Evtx);
     }
@@ -294,7 +322,7 @@ pub fn detect_format_bytes(head: &[u8]) -> Option<Format> {
     if text.starts_with('{') || text.starts_with('[') {
         return detect_json(text, first_line);
     }
-    if ehr_csv::looks_like(first_line) {
+    if ehr_csv::looks_like(first_line, ehr_mapping) {
         return Some(Format::EhrCsv);
     }
     if entra::looks_like_csv(first_line) {
@@ -305,6 +333,9 @@ pub fn detect_format_bytes(head: &[u8]) -> Option<Format> {
     }
     if syslog::looks_like(first_line) {
         return Some(Format::Syslog);
+    }
+    if ehr_csv::partly_matches(first_line, ehr_mapping) {
+        return Some(Format::EhrCsv);
     }
     None
 }
@@ -421,6 +452,22 @@ mod tests {
         assert_eq!(detect_format_bytes(openssh), Some(Format::LoghubCsv));
         assert_eq!(detect_format_bytes(linux), Some(Format::LoghubCsv));
         assert_eq!(detect_format_bytes(hdfs), None);
+    }
+
+    #[test]
+    fn detection_uses_the_given_ehr_mapping() {
+        let mapping: EhrColumnMapping =
+            serde_json::from_str(r#"{"time": "Access Time", "user": "User ID", "patient": "MRN"}"#).unwrap_or_default();
+        let renamed = b"Access Time,User ID,MRN,Event\n2024-03-04T10:00:00Z,jdoe,77,view\n";
+        let default = b"time,user,patient\n2024-03-04T10:00:00Z,jdoe,77\n";
+        let one_column_wrong = b"Access Time,User,MRN\n";
+
+        assert_eq!(detect_format_bytes(renamed), None);
+        assert_eq!(detect_format_bytes_with(renamed, &mapping), Some(Format::EhrCsv));
+        assert_eq!(detect_format_bytes_with(default, &mapping), Some(Format::EhrCsv));
+        assert_eq!(detect_format_bytes_with(one_column_wrong, &mapping), Some(Format::EhrCsv));
+        assert_eq!(detect_format_bytes_with(b"hello world\n", &mapping), None);
+        assert_eq!(detect_format_bytes_with(b"Access Time,Who,What\n", &mapping), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::readers::{Format, ReadError, ReadItem, ReaderOptions, detect_format, open_reader};
+use crate::readers::{Format, ReadError, ReadItem, ReaderOptions, detect_format_with, open_reader};
 use crate::report::{Report, SourceSummary};
 use crate::roster::Roster;
 use crate::rules::{Reviewer, RuleConfig};
@@ -94,7 +94,7 @@ fn run_review_with(
     for input in inputs {
         let format = match input.format {
             Some(format) => format,
-            None => detect_format(&input.path)?,
+            None => detect_format_with(&input.path, &options.readers.ehr_mapping)?,
         };
         formats.push(format);
     }
@@ -225,7 +225,7 @@ mod tests {
     /// Writes an EHR access log with everything the parallel path must get right: office-hours
     /// and late rows, failed sign-in bursts, break-glass rows, quoted fields with line feeds
     /// and commas, unreadable rows and rows outside the period.
-    fn write_mixed_ehr_log(path: &std::path::Path) -> std::io::Result<()> {
+    fn write_mixed_ehr_log(path: &std::path::Path, line_end: &str) -> std::io::Result<()> {
         let mut text = String::from("time,user,patient,action,workstation,outcome,emergency,reviewed,note\n");
         let mut state = 12345u64;
         let mut next = |bound: u64| {
@@ -253,21 +253,21 @@ mod tests {
                     text.push_str(&format!("{time},{user},MRN{patient},view,WS{},success,0,0,{note}\n", next(9)));
                 }
             }
+            if next(200) == 0 {
+                text.push('\n');
+            }
             if row == 4321 {
                 for k in 0..8 {
                     text.push_str(&format!("2024-03-05T03:00:{k:02}Z,user3,,login,WS7,failure,0,0,\n"));
                 }
             }
         }
-        std::fs::write(path, text)
+        std::fs::write(path, text.replace('\n', line_end))
     }
 
     #[test]
     fn parallel_ehr_review_equals_one_pass() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
-        let path = dir.path().join("ehr.csv");
-        write_mixed_ehr_log(&path)?;
-        let inputs = [ReviewInput { path, format: None }];
         let mut options = options();
         options.from = "2024-03-02T00:00:00Z".parse().ok();
         options.to = "2024-03-06T00:00:00Z".parse().ok();
@@ -277,27 +277,65 @@ mod tests {
             block_bytes: 1 << 20,
         };
 
-        let expected = run_review_with(&inputs, options.clone(), &NoProgress, one_pass)?;
+        for (name, line_end) in [("lf", "\n"), ("crlf", "\r\n"), ("cr", "\r")] {
+            let path = dir.path().join(format!("ehr-{name}.csv"));
+            write_mixed_ehr_log(&path, line_end)?;
+            let inputs = [ReviewInput { path, format: None }];
 
-        assert!(expected.sources[0].unreadable > 0);
-        assert!(expected.sources[0].outside_period > 0);
-        let rules: std::collections::BTreeSet<&str> = expected.findings.iter().map(|f| f.rule.id()).collect();
-        for rule in [
-            "off_hours_activity",
-            "failed_login_burst_account",
-            "break_glass_without_review",
-            "patient_volume_outlier",
-        ] {
-            assert!(rules.contains(rule), "the fixture should trigger {rule}");
+            let expected = run_review_with(&inputs, options.clone(), &NoProgress, one_pass)?;
+
+            assert!(
+                expected.sources[0].unreadable > 0,
+                "{name}: the fixture should have unreadable rows"
+            );
+            assert!(
+                expected.sources[0].outside_period > 0,
+                "{name}: the fixture should have rows outside the period"
+            );
+            let rules: std::collections::BTreeSet<&str> = expected.findings.iter().map(|f| f.rule.id()).collect();
+            for rule in [
+                "off_hours_activity",
+                "failed_login_burst_account",
+                "break_glass_without_review",
+                "patient_volume_outlier",
+            ] {
+                assert!(rules.contains(rule), "{name}: the fixture should trigger {rule}");
+            }
+            for (workers, block_bytes) in [(2, 4096), (3, 1000), (4, 64 << 10)] {
+                let split = Parallelism {
+                    workers,
+                    min_file_bytes: 0,
+                    block_bytes,
+                };
+                let report = run_review_with(&inputs, options.clone(), &NoProgress, split)?;
+                assert_eq!(report, expected, "{name}: {workers} workers, blocks of {block_bytes} bytes");
+            }
         }
-        for (workers, block_bytes) in [(2, 4096), (3, 1000), (4, 64 << 10)] {
-            let split = Parallelism {
-                workers,
-                min_file_bytes: 0,
-                block_bytes,
-            };
-            let report = run_review_with(&inputs, options.clone(), &NoProgress, split)?;
-            assert_eq!(report, expected, "{workers} workers, blocks of {block_bytes} bytes");
+        Ok(())
+    }
+
+    /// Line numbers count `\r\n`, `\n` and a lone `\r` as one line break each, and count
+    /// blank lines, as a text editor shows them.
+    #[test]
+    fn ehr_line_numbers_match_an_editor() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("ehr.csv");
+        std::fs::write(
+            &path,
+            "time,user,patient\r\n\r\nbad,a,1\r\n2024-03-02T10:00:00Z,b,2\n\nbad,c,3\rbad,d,4\n",
+        )?;
+        let inputs = [ReviewInput { path, format: None }];
+        let split = Parallelism {
+            workers: 2,
+            min_file_bytes: 0,
+            block_bytes: 8,
+        };
+
+        for parallelism in [Parallelism::for_this_machine(), split] {
+            let report = run_review_with(&inputs, options(), &NoProgress, parallelism)?;
+
+            let lines: Vec<String> = report.sources[0].unreadable_entries.iter().map(|u| u.locator.to_string()).collect();
+            assert_eq!(lines, ["line 3", "line 6", "line 7"]);
         }
         Ok(())
     }

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::mpsc;
 
@@ -94,9 +94,10 @@ pub(crate) fn review_ehr_file(
 
     // The csv reader reads ahead of the header, so find where the data starts and seek there.
     let (header_reader, parser) = read_ehr_header(&file, &options.readers.ehr_mapping, path)?;
-    let data_start = header_reader.position().clone();
+    let header_end = header_reader.position().byte();
     drop(header_reader);
-    file.seek(SeekFrom::Start(data_start.byte())).map_err(io_error)?;
+    let (data_start, first_line) = find_data_start(&mut file, header_end).map_err(io_error)?;
+    file.seek(SeekFrom::Start(data_start)).map_err(io_error)?;
 
     std::thread::scope(|scope| {
         let (result_sender, results) = mpsc::channel::<BlockResult>();
@@ -127,9 +128,9 @@ pub(crate) fn review_ehr_file(
             waiting: BTreeMap::new(),
             next: 0,
             free_buffers: Vec::new(),
-            bytes_done: data_start.byte(),
+            bytes_done: data_start,
         };
-        let read = deal_blocks(&mut file, data_start.line(), settings, &workers, &results, &mut merger, progress);
+        let read = deal_blocks(&mut file, first_line, settings, &workers, &results, &mut merger, progress);
 
         // Closing the block channels ends the workers once they finish what they hold.
         drop(workers);
@@ -144,6 +145,28 @@ pub(crate) fn review_ehr_file(
         }
         read.map_err(io_error)
     })
+}
+
+/// Returns the offset and line number of the first data row: past the header, which ends at
+/// `header_end`, and past the line breaks that follow it. The csv reader reports the end of
+/// the header before the `\n` of a closing `\r\n` and before blank lines, and counts only
+/// `\n`, so the breaks are counted here the way [`BlockLines`] counts them.
+fn find_data_start(file: &mut File, header_end: u64) -> std::io::Result<(u64, u64)> {
+    file.seek(SeekFrom::Start(0))?;
+    let mut reader = BufReader::new(&*file);
+    let mut head = Vec::new();
+    Read::by_ref(&mut reader).take(header_end).read_to_end(&mut head)?;
+    loop {
+        let buffer = reader.fill_buf()?;
+        let breaks = buffer.iter().take_while(|byte| matches!(byte, b'\r' | b'\n')).count();
+        let at_data = buffer.is_empty() || breaks < buffer.len();
+        head.extend_from_slice(&buffer[..breaks]);
+        reader.consume(breaks);
+        if at_data {
+            break;
+        }
+    }
+    Ok((head.len() as u64, 1 + count_line_breaks(&head)))
 }
 
 /// Reads blocks from `file` and deals them to the workers in turn, taking results back while

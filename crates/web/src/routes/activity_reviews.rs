@@ -1,7 +1,8 @@
 //! Activity reviews: upload logs, follow the background job, decide each finding and sign.
 //!
 //! Uploading stores each log as an evidence file and starts a task that runs the review engine
-//! (see [`crate::jobs::run_activity_review`]). While the job runs, the review page reloads
+//! (see [`crate::jobs::run_activity_review`]). EHR CSV files are read with the column mapping of
+//! the EHR log source the reviewer chooses, or the default mapping, and the review keeps a copy. While the job runs, the review page reloads
 //! itself every two seconds through a `refresh` meta element, because the content security
 //! policy forbids inline scripts. A follow-up decision opens an item of the risk management
 //! plan, and signing completes the calendar item of the schedule entry the review was
@@ -17,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use safeguard_domain::accounts::Permission;
 use safeguard_domain::designation::signature_matches;
-use safeguard_domain::ids::{ActivityReviewId, ObligationId, ReviewFindingId, RiskEntryId};
+use safeguard_domain::ids::{ActivityReviewId, EhrSourceId, ObligationId, ReviewFindingId, RiskEntryId};
 use safeguard_domain::risk::PlanItemInput;
 use safeguard_domain::values::InvalidValue;
 use safeguard_review::readers::Format;
@@ -25,6 +26,7 @@ use safeguard_store::activity_reviews::{
     ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewState,
 };
 use safeguard_store::calendar::Obligation;
+use safeguard_store::ehr_sources::EhrLogSource;
 use safeguard_store::evidence::StoredFile;
 use safeguard_store::risk::RiskEntry;
 use serde::Deserialize;
@@ -51,6 +53,7 @@ struct NewReviewForm {
     period_to: String,
     format: String,
     obligation: String,
+    ehr_source: String,
 }
 
 #[derive(Template)]
@@ -59,6 +62,7 @@ struct ListPage {
     layout: Layout,
     rows: Vec<ListRow>,
     schedule: Vec<Obligation>,
+    ehr_sources: Vec<EhrLogSource>,
     formats: Vec<&'static str>,
     form: NewReviewForm,
     errors: Vec<InvalidValue>,
@@ -88,6 +92,7 @@ async fn list_page(
         layout: Layout::signed_in("Activity reviews", user, csrf),
         rows,
         schedule,
+        ehr_sources: state.store.ehr_log_sources().await?,
         formats: Format::ALL.iter().map(|format| format.name()).collect(),
         form,
         errors,
@@ -148,6 +153,7 @@ pub(crate) async fn create(
             "period_to" => form.period_to = text,
             "format" => form.format = text,
             "obligation" => form.obligation = text,
+            "ehr_source" => form.ehr_source = text,
             _ => {}
         }
     }
@@ -180,6 +186,7 @@ pub(crate) async fn create(
             .map_err(|_| errors.push(InvalidValue::new("schedule entry", "choose an entry from the list")))
             .ok(),
     };
+    let ehr_source = parse_ehr_source(&state, &form.ehr_source, &mut errors).await?;
     if uploads.is_empty() {
         errors.push(InvalidValue::new("log files", "are missing; choose at least one log file"));
     }
@@ -210,6 +217,7 @@ pub(crate) async fn create(
         period_to,
         format_override,
         obligation,
+        ehr_source,
         sources,
     };
     let id = state.store.create_activity_review(user.id(), &input).await?;
@@ -226,6 +234,30 @@ fn spawn_review_job(state: AppState, id: ActivityReviewId) {
             tracing::error!(job = "activity_review", activity_review.id = %id, error = %crate::error::error_chain(&error), "activity review job failed");
         }
     });
+}
+
+/// Parses the chosen EHR log source: empty means the default mapping, and anything else must be
+/// a stored source.
+async fn parse_ehr_source(state: &AppState, text: &str, errors: &mut Vec<InvalidValue>) -> Result<Option<EhrSourceId>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let sources = state.store.ehr_log_sources().await?;
+    let chosen = text
+        .parse::<EhrSourceId>()
+        .ok()
+        .filter(|id| sources.iter().any(|source| source.id == *id));
+    if chosen.is_none() {
+        errors.push(InvalidValue::new(
+            "EHR log source",
+            format!(
+                "{:?} is not an EHR log source; choose one from the list, or the default columns",
+                text.chars().take(64).collect::<String>()
+            ),
+        ));
+    }
+    Ok(chosen)
 }
 
 fn parse_day(field: &'static str, text: &str, errors: &mut Vec<InvalidValue>) -> Option<Date> {

@@ -7,6 +7,7 @@ mod accounts;
 mod activity_reviews;
 mod addressable;
 mod calendar;
+mod ehr_sources;
 mod home;
 mod inventory;
 mod program;
@@ -108,6 +109,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/activity-review/reviews/{id}", get(activity_reviews::show))
         .route("/activity-review/reviews/{id}/sign", post(activity_reviews::sign))
         .route("/activity-review/findings/{id}", post(activity_reviews::decide))
+        .route("/activity-review/ehr-sources", get(ehr_sources::list).post(ehr_sources::create))
+        .route(
+            "/activity-review/ehr-sources/{id}",
+            get(ehr_sources::show).post(ehr_sources::update),
+        )
+        .route("/activity-review/ehr-sources/{id}/try", post(ehr_sources::preview))
 }
 
 /// Answers 200 when the database answers, 503 otherwise.
