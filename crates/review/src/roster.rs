@@ -7,17 +7,7 @@
 //! Windows events name most accounts without their domain.
 
 use jiff::civil::Date;
-
-/// Employment status of a person.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PersonStatus {
-    /// Working.
-    Active,
-    /// On leave: still employed, expected back.
-    OnLeave,
-    /// No longer with the practice.
-    Terminated,
-}
+pub use safeguard_domain::workforce::PersonStatus;
 
 /// One account a person holds.
 #[derive(Clone, Debug, PartialEq, Eq)]

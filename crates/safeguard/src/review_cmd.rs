@@ -17,7 +17,7 @@ use jiff::tz::TimeZone;
 use safeguard_domain::clock::{Clock, SystemClock};
 use safeguard_review::readers::{EhrColumnMapping, Format, ReaderOptions};
 use safeguard_review::review::{Progress, ReviewInput, ReviewOptions, run_review};
-use safeguard_review::roster::{Person, PersonStatus, Roster, RosterAccount};
+use safeguard_review::roster::{Person, Roster, RosterAccount};
 use safeguard_review::rules::RuleConfig;
 
 /// Files below this size are read without a progress bar.
@@ -192,11 +192,7 @@ fn load_roster_csv(path: &Path) -> anyhow::Result<Roster> {
             practice_role: row.person.practice_role.as_str().to_owned(),
             start_date: row.person.start_date,
             end_date: row.person.end_date,
-            status: match row.person.status {
-                safeguard_domain::workforce::PersonStatus::Active => PersonStatus::Active,
-                safeguard_domain::workforce::PersonStatus::OnLeave => PersonStatus::OnLeave,
-                safeguard_domain::workforce::PersonStatus::Terminated => PersonStatus::Terminated,
-            },
+            status: row.person.status,
             accounts: row
                 .accounts
                 .into_iter()

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use safeguard_domain::accounts::Role;
 use safeguard_domain::clock::{Clock, SystemClock};
 use safeguard_domain::ledger::verify_chain;
-use safeguard_review::roster::{Person, PersonStatus, Roster, RosterAccount};
+use safeguard_review::roster::Roster;
 use safeguard_store::evidence::EvidenceFiles;
 use safeguard_store::{Backend, DatabaseUrl, Store, StoreError};
 use safeguard_web::auth::{hash_password, new_token, token_hash};
@@ -172,30 +172,7 @@ pub fn load_database_roster(url: &str) -> anyhow::Result<Roster> {
         anyhow::Ok(people)
     })?;
 
-    Ok(Roster::new(
-        people
-            .into_iter()
-            .map(|person| Person {
-                name: person.name,
-                practice_role: person.practice_role,
-                start_date: person.start_date,
-                end_date: person.end_date,
-                status: match person.status {
-                    safeguard_domain::workforce::PersonStatus::Active => PersonStatus::Active,
-                    safeguard_domain::workforce::PersonStatus::OnLeave => PersonStatus::OnLeave,
-                    safeguard_domain::workforce::PersonStatus::Terminated => PersonStatus::Terminated,
-                },
-                accounts: person
-                    .accounts
-                    .into_iter()
-                    .map(|account| RosterAccount {
-                        system: account.system,
-                        identifier: account.identifier,
-                    })
-                    .collect(),
-            })
-            .collect(),
-    ))
+    Ok(safeguard_web::review_roster::from_people(people))
 }
 
 fn prepare_data_dir(folder: &std::path::Path) -> anyhow::Result<()> {

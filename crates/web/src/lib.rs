@@ -14,7 +14,7 @@ pub mod error;
 mod headers;
 pub mod jobs;
 mod layout;
-mod review_roster;
+pub mod review_roster;
 mod routes;
 mod session;
 

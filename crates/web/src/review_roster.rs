@@ -1,15 +1,17 @@
 //! The workforce roster in the shape the activity-review engine reads, built from the store.
 
-use safeguard_domain::workforce::PersonStatus as StorePersonStatus;
-use safeguard_review::roster::{Person, PersonStatus, Roster, RosterAccount};
+use safeguard_review::roster::{Person, Roster, RosterAccount};
 use safeguard_store::{Store, StoreError};
 
 /// Loads every person with their system accounts, terminated people included, because the
 /// engine reports activity by accounts of people who left.
 pub(crate) async fn load(store: &Store) -> Result<Roster, StoreError> {
-    let people = store.people().await?;
+    Ok(from_people(store.people().await?))
+}
 
-    Ok(Roster::new(
+/// Builds the engine's roster from the store's people and their system accounts.
+pub fn from_people(people: Vec<safeguard_store::workforce::Person>) -> Roster {
+    Roster::new(
         people
             .into_iter()
             .map(|person| Person {
@@ -17,11 +19,7 @@ pub(crate) async fn load(store: &Store) -> Result<Roster, StoreError> {
                 practice_role: person.practice_role,
                 start_date: person.start_date,
                 end_date: person.end_date,
-                status: match person.status {
-                    StorePersonStatus::Active => PersonStatus::Active,
-                    StorePersonStatus::OnLeave => PersonStatus::OnLeave,
-                    StorePersonStatus::Terminated => PersonStatus::Terminated,
-                },
+                status: person.status,
                 accounts: person
                     .accounts
                     .into_iter()
@@ -32,5 +30,5 @@ pub(crate) async fn load(store: &Store) -> Result<Roster, StoreError> {
                     .collect(),
             })
             .collect(),
-    ))
+    )
 }

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
+use super::csv_lines::LineBreaks;
 use super::json_stream::ArrayElements;
 use super::{ReadError, ReadItem, parse_instant, read_line_lossy};
 use crate::event::{Action, Event, Locator, Outcome, SourceSystem, non_empty};
@@ -71,7 +72,7 @@ fn outcome_from(code: Option<&str>, status: Option<&str>) -> Outcome {
 
 /// Streaming Entra CSV reader.
 pub struct EntraCsvReader<R> {
-    records: csv::Reader<R>,
+    records: csv::Reader<LineBreaks<R>>,
     columns: [Option<usize>; 5],
     record: csv::StringRecord,
 }
@@ -79,7 +80,7 @@ pub struct EntraCsvReader<R> {
 impl<R: Read> EntraCsvReader<R> {
     /// Reads the header row and locates the columns.
     pub fn new(input: R, path: PathBuf) -> Result<Self, ReadError> {
-        let mut records = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+        let mut records = csv::ReaderBuilder::new().flexible(true).from_reader(LineBreaks::new(input));
         let headers = records
             .headers()
             .map_err(|error| ReadError::InvalidCsvHeader {
@@ -120,14 +121,17 @@ impl<R: Read> Iterator for EntraCsvReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let result = self.records.read_record(&mut self.record);
-        let line = self.record.position().map_or(0, |p| p.line());
+        let line = match result.as_ref().map_err(csv::Error::position) {
+            Err(Some(position)) => self.records.get_mut().line_at(position.byte()),
+            Ok(_) | Err(None) => match self.record.position() {
+                Some(position) => self.records.get_mut().line_at(position.byte()),
+                None => 0,
+            },
+        };
         let locator = Locator::Line(line);
         match result {
             Ok(false) => None,
-            Err(error) => {
-                let line = error.position().map_or(line, |p| p.line());
-                Some(Ok(ReadItem::unreadable(Locator::Line(line), "malformed CSV row")))
-            }
+            Err(_) => Some(Ok(ReadItem::unreadable(locator, "malformed CSV row"))),
             Ok(true) => {
                 let get = |i: Option<usize>| i.and_then(|i| self.record.get(i));
                 let Some(time) = get(self.columns[0]).and_then(parse_entra_time) else {
@@ -342,6 +346,22 @@ mod tests {
         assert_eq!(events[0].time.to_string(), "2021-04-28T14:08:45.221Z");
         assert_eq!(events[0].outcome, Outcome::Success);
         assert_eq!(events[1].outcome, Outcome::Failure);
+    }
+
+    #[test]
+    fn csv_lines_count_crlf_and_blank_lines() {
+        let text = "Date (UTC),Username,Status\r\n\r\nyesterday,a@clinic.test,Success\r\nlater,b@clinic.test,Success\r\n";
+        let items: Vec<_> = EntraCsvReader::new(text.as_bytes(), PathBuf::new())
+            .map(|r| r.into_iter().flatten().collect())
+            .unwrap_or_default();
+        let lines: Vec<Locator> = items
+            .iter()
+            .filter_map(|item| match item {
+                ReadItem::Unreadable(unreadable) => Some(unreadable.locator),
+                ReadItem::Event(_) => None,
+            })
+            .collect();
+        assert_eq!(lines, [Locator::Line(3), Locator::Line(4)]);
     }
 
     #[test]
