@@ -2,16 +2,19 @@
 //! progress, the findings, the reviewer's decision on each and the signature.
 //!
 //! A review moves from `queued` to `running` when a job claims it, then to `finished` with its
-//! findings or to `failed` with the reason. A finished review can be signed once every finding
-//! has a decision. Signing completes the open instance of the schedule obligation the review was
-//! started for. A signed review is final, and every later write to it is rejected with
-//! [`StoreError::Conflict`].
+//! findings or to `failed` with the reason. A running job stores a heartbeat when it claims the
+//! review and at every progress update. A running review whose heartbeat is too old belonged to
+//! a server that stopped, and [`Store::requeue_stalled_activity_reviews`] queues it again. A
+//! finished review can be signed once every finding has a decision. Signing completes the open
+//! instance of the schedule obligation the review was started for. A signed review is final,
+//! and every later write to it is rejected with [`StoreError::Conflict`].
 //!
 //! This module stores findings as plain values, so the store does not depend on the review
 //! engine; the web crate converts the engine's report.
 
-use jiff::Timestamp;
 use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use safeguard_domain::clock::format_instant;
 use safeguard_domain::ids::{ActivityReviewId, InstanceId, ObligationId, PlanItemId, ReviewFindingId, RiskEntryId, UserId};
 use safeguard_domain::risk::PlanItemInput;
 use serde_json::json;
@@ -208,6 +211,10 @@ pub struct ActivityReview {
     pub progress_total: i64,
     /// Why the job failed.
     pub failure: Option<String>,
+    /// When the job reading the logs last reported, while it runs.
+    pub heartbeat_at: Option<Timestamp>,
+    /// How often a job claimed the review.
+    pub attempts: i64,
     /// The year and zone syslog lines were read in, when syslog files were reviewed.
     pub syslog_time_basis: Option<String>,
     /// When it was started.
@@ -270,6 +277,15 @@ pub struct DecisionInput {
     pub follow_up: Option<(RiskEntryId, PlanItemInput)>,
 }
 
+/// The stalled reviews that [`Store::requeue_stalled_activity_reviews`] changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StalledReviews {
+    /// Reviews queued again, to be read from the start.
+    pub requeued: Vec<ActivityReviewId>,
+    /// Reviews failed because they were already claimed the maximum number of times.
+    pub failed: Vec<ActivityReviewId>,
+}
+
 /// Counts of a review's findings by decision, for the list and the sign page.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DecisionCounts {
@@ -290,7 +306,7 @@ impl DecisionCounts {
     }
 }
 
-const REVIEW_COLUMNS: &str = "r.id, r.period_from, r.period_to, r.format_override, r.obligation_id, r.state, r.progress_done, r.progress_total, r.failure, r.syslog_time_basis, r.created_at, r.finished_at, r.signed_at, r.signed_on, r.signature, r.completed_instance_id, signer.display_name AS signed_by_name";
+const REVIEW_COLUMNS: &str = "r.id, r.period_from, r.period_to, r.format_override, r.obligation_id, r.state, r.progress_done, r.progress_total, r.failure, r.heartbeat_at, r.attempts, r.syslog_time_basis, r.created_at, r.finished_at, r.signed_at, r.signed_on, r.signature, r.completed_instance_id, signer.display_name AS signed_by_name";
 const REVIEW_FROM: &str = "FROM activity_reviews r LEFT JOIN users signer ON signer.id = r.signed_by";
 const FINDING_COLUMNS: &str = "f.id, f.review_id, f.rule, f.severity, f.account, f.person, f.client, f.first_seen, f.last_seen, f.event_count, f.evidence, f.explanation, f.decision, f.notes, f.plan_item_id, decider.display_name AS decided_by_name";
 const FINDING_FROM: &str = "FROM activity_review_findings f LEFT JOIN users decider ON decider.id = f.decided_by";
@@ -306,6 +322,8 @@ fn review_from_row(row: &sqlx::any::AnyRow) -> Result<ActivityReview, StoreError
         progress_done: rows::integer(row, "progress_done")?,
         progress_total: rows::integer(row, "progress_total")?,
         failure: rows::optional_text(row, "failure")?,
+        heartbeat_at: rows::optional_instant(row, "heartbeat_at")?,
+        attempts: rows::integer(row, "attempts")?,
         syslog_time_basis: rows::optional_text(row, "syslog_time_basis")?,
         created_at: rows::instant(row, "created_at")?,
         finished_at: rows::optional_instant(row, "finished_at")?,
@@ -494,29 +512,122 @@ impl Store {
         Ok(id)
     }
 
-    /// Moves a queued review to `running` and returns whether this call did so, so that only
-    /// one job reads a review's logs even when two claim it.
+    /// Moves a queued review to `running`, stores its first heartbeat and counts the attempt.
+    /// Returns whether this call did so, so that only one job reads a review's logs even when
+    /// two claim it.
     #[instrument(skip_all, fields(activity_review.id = %id))]
     pub async fn claim_activity_review(&self, id: ActivityReviewId) -> Result<bool, StoreError> {
-        let claimed = sqlx::query("UPDATE activity_reviews SET state = $1 WHERE id = $2 AND state = $3")
-            .bind(ReviewState::Running.code())
-            .bind(id.to_string())
-            .bind(ReviewState::Queued.code())
-            .execute(&self.pool)
-            .await?;
+        let claimed =
+            sqlx::query("UPDATE activity_reviews SET state = $1, heartbeat_at = $2, attempts = attempts + 1 WHERE id = $3 AND state = $4")
+                .bind(ReviewState::Running.code())
+                .bind(self.now_text())
+                .bind(id.to_string())
+                .bind(ReviewState::Queued.code())
+                .execute(&self.pool)
+                .await?;
         Ok(claimed.rows_affected() == 1)
     }
 
-    /// Stores how many bytes a running review has read. Progress is not ledgered, because it
-    /// changes no record anyone relies on.
+    /// Stores how many bytes a running review has read, with the job's heartbeat. Progress is
+    /// not ledgered, because it changes no record anyone relies on.
     pub async fn set_activity_review_progress(&self, id: ActivityReviewId, done: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE activity_reviews SET progress_done = $1 WHERE id = $2 AND state = $3")
+        sqlx::query("UPDATE activity_reviews SET progress_done = $1, heartbeat_at = $2 WHERE id = $3 AND state = $4")
             .bind(done)
+            .bind(self.now_text())
             .bind(id.to_string())
             .bind(ReviewState::Running.code())
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Finds running reviews whose heartbeat is older than `stale_after`, or missing, because
+    /// the server running their job stopped. Each is queued again to be read from the start. A
+    /// review already claimed `max_attempts` times fails instead, because its logs may be what
+    /// stops the server. Every change gets a ledger entry, and all of them are made in one
+    /// transaction.
+    ///
+    /// The update repeats the conditions, so a review that another instance queued again and
+    /// claimed in the meantime, with a fresh heartbeat, is left alone.
+    #[instrument(skip_all)]
+    pub async fn requeue_stalled_activity_reviews(
+        &self,
+        stale_after: SignedDuration,
+        max_attempts: i64,
+    ) -> Result<StalledReviews, StoreError> {
+        let mut transaction = self.begin_write().await?;
+        let now = self.now();
+        let now_text = format_instant(now);
+        let cutoff = format_instant(now.saturating_sub(stale_after).unwrap_or(now));
+
+        let candidates = sqlx::query(
+            "SELECT id, heartbeat_at, attempts FROM activity_reviews WHERE state = $1 AND (heartbeat_at IS NULL OR heartbeat_at < $2) ORDER BY created_at, id",
+        )
+        .bind(ReviewState::Running.code())
+        .bind(&cutoff)
+        .fetch_all(&mut *transaction)
+        .await?;
+
+        let mut stalled = StalledReviews::default();
+        for row in &candidates {
+            let id: ActivityReviewId = rows::parsed(row, "id")?;
+            let heartbeat = rows::optional_text(row, "heartbeat_at")?;
+            let attempts = rows::integer(row, "attempts")?;
+            let give_up = attempts >= max_attempts;
+
+            let (update, action, payload) = if give_up {
+                let reason = format!(
+                    "the server stopped while reading these logs {attempts} times, so the review is not started again; check the server log for a crash or for running out of memory, then start a new review, with fewer or smaller files if the logs are large"
+                );
+                let update = sqlx::query("UPDATE activity_reviews SET state = $1, failure = $2, finished_at = $3 WHERE id = $4 AND state = $5 AND (heartbeat_at IS NULL OR heartbeat_at < $6)")
+                    .bind(ReviewState::Failed.code())
+                    .bind(reason.clone())
+                    .bind(now_text.clone());
+                let payload = json!({"reason": reason, "last_heartbeat": heartbeat, "attempts": attempts});
+                (update, "activity_review.failed", payload)
+            } else {
+                let update = sqlx::query("UPDATE activity_reviews SET state = $1, heartbeat_at = NULL, progress_done = 0 WHERE id = $2 AND state = $3 AND (heartbeat_at IS NULL OR heartbeat_at < $4)")
+                    .bind(ReviewState::Queued.code());
+                let payload = json!({
+                    "last_heartbeat": heartbeat,
+                    "attempts": attempts,
+                    "stale_after_seconds": stale_after.as_secs(),
+                });
+                (update, "activity_review.requeued", payload)
+            };
+            // The identifying and stale conditions bind last, in the same order for both updates.
+            let changed = update
+                .bind(id.to_string())
+                .bind(ReviewState::Running.code())
+                .bind(cutoff.clone())
+                .execute(&mut *transaction)
+                .await?;
+            if changed.rows_affected() != 1 {
+                continue;
+            }
+            if give_up {
+                stalled.failed.push(id);
+            } else {
+                stalled.requeued.push(id);
+            }
+
+            append(
+                &mut transaction,
+                self.backend,
+                &now_text,
+                &Actor::System,
+                Change {
+                    action,
+                    record_kind: "activity_review",
+                    record_id: id.to_string(),
+                    payload,
+                },
+            )
+            .await?;
+        }
+
+        transaction.commit().await?;
+        Ok(stalled)
     }
 
     /// Stores the job's results: one [`SourceResult`] per source in upload order and the
@@ -621,12 +732,11 @@ impl Store {
         Ok(())
     }
 
-    /// Returns the ids of reviews left queued or running, such as by a server that stopped
-    /// mid-job, oldest first.
-    pub async fn unfinished_activity_reviews(&self) -> Result<Vec<ActivityReviewId>, StoreError> {
-        let rows = sqlx::query("SELECT id FROM activity_reviews WHERE state IN ($1, $2) ORDER BY created_at, id")
+    /// Returns the ids of queued reviews, oldest first: new reviews whose task ended with its
+    /// server before it claimed them, and stalled reviews queued again.
+    pub async fn queued_activity_reviews(&self) -> Result<Vec<ActivityReviewId>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM activity_reviews WHERE state = $1 ORDER BY created_at, id")
             .bind(ReviewState::Queued.code())
-            .bind(ReviewState::Running.code())
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|row| rows::parsed(row, "id")).collect()

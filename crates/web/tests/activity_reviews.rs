@@ -286,3 +286,49 @@ async fn job_runs_review_once_body(app: &TestApp) {
     assert_eq!(review.progress_done, review.progress_total);
 }
 on_both!(job_runs_review_once, job_runs_review_once_body);
+
+async fn stalled_review_runs_again_body(app: &TestApp) {
+    use safeguard_store::activity_reviews::NewActivityReview;
+    use safeguard_web::jobs::{Outcome, STALE_HEARTBEAT, requeue_stalled_activity_reviews, run_activity_review};
+
+    app.set_up().await;
+    let official = app.store.users().await.unwrap()[0].id;
+    let stored = app.state.files.write(AUTH_LOG.as_bytes(), "auth.log", "text/plain").unwrap();
+    let input = NewActivityReview {
+        period_from: date(2026, 11, 1),
+        period_to: date(2026, 11, 30),
+        format_override: None,
+        obligation: None,
+        sources: vec![stored],
+    };
+    let id = app.store.create_activity_review(official, &input).await.unwrap();
+    // A job claims the review and its server stops before it stores anything else.
+    assert!(app.store.claim_activity_review(id).await.unwrap());
+
+    let early = requeue_stalled_activity_reviews(&app.state).await.unwrap();
+    assert_eq!(early, Outcome::Idle, "a fresh heartbeat is left alone");
+    app.clock.advance(STALE_HEARTBEAT + jiff::SignedDuration::from_secs(1));
+    let requeued = requeue_stalled_activity_reviews(&app.state).await.unwrap();
+    let rerun = run_activity_review(&app.state, id).await.unwrap();
+
+    assert_eq!(requeued, Outcome::Completed(1));
+    assert!(matches!(rerun, Outcome::Completed(found) if found > 0), "{rerun:?}");
+    let review = app.store.activity_review(id).await.unwrap();
+    assert_eq!(review.state, ReviewState::Finished, "{:?}", review.failure);
+    assert_eq!(review.attempts, 2);
+    assert_eq!(review.sources[0].events, Some(7));
+    let actions: Vec<String> = app
+        .store
+        .ledger_entries()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|stored| stored.entry.action)
+        .filter(|action| action.starts_with("activity_review."))
+        .collect();
+    assert_eq!(
+        actions,
+        ["activity_review.started", "activity_review.requeued", "activity_review.finished"]
+    );
+}
+on_both!(stalled_review_runs_again, stalled_review_runs_again_body);
