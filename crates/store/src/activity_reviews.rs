@@ -1,5 +1,6 @@
-//! Activity reviews run from the web application: uploaded logs, the background job's state and
-//! progress, the findings, the reviewer's decision on each and the signature.
+//! Activity reviews run from the web application: their logs (uploaded, or read in place from a
+//! folder on the server), the background job's state and progress, the findings, the reviewer's
+//! decision on each and the signature.
 //!
 //! A review moves from `queued` to `running` when a job claims it, then to `finished` with its
 //! findings or to `failed` with the reason. A running job stores a heartbeat when it claims the
@@ -120,7 +121,7 @@ impl FindingDecision {
     }
 }
 
-/// A new review: its period, the uploaded logs and the obligation it completes.
+/// A new review: its period, its logs and the obligation it completes.
 #[derive(Debug, Clone)]
 pub struct NewActivityReview {
     /// The first day covered.
@@ -131,21 +132,66 @@ pub struct NewActivityReview {
     pub format_override: Option<String>,
     /// The schedule obligation that signing completes.
     pub obligation: Option<ObligationId>,
-    /// The uploaded logs, already written as evidence files, in upload order.
-    pub sources: Vec<StoredFile>,
+    /// The logs to read.
+    pub logs: ReviewLogs,
 }
 
-/// One uploaded log file of a review.
+/// The location of a new review's logs.
 #[derive(Debug, Clone)]
-pub struct ReviewSource {
-    /// Its place in upload order, from 0.
-    pub position: i64,
-    /// The SHA-256 of its content, which names the evidence file.
-    pub sha256: String,
-    /// The uploaded file name.
+pub enum ReviewLogs {
+    /// Uploaded logs, already written as evidence files, in upload order.
+    Uploaded(Vec<StoredFile>),
+    /// Logs read in place from a folder on the server, in file name order.
+    ServerFolder {
+        /// The folder's canonical absolute path.
+        folder: String,
+        /// The files in it that are read.
+        files: Vec<ServerFile>,
+    },
+}
+
+impl ReviewLogs {
+    /// Returns how many files the review reads.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Uploaded(files) => files.len(),
+            Self::ServerFolder { files, .. } => files.len(),
+        }
+    }
+
+    /// Returns whether there is no file to read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A log file on the server, read in place, as it was when the review was started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerFile {
+    /// The file's canonical absolute path.
+    pub path: String,
+    /// The file name, without the folder.
     pub file_name: String,
     /// Its size in bytes.
     pub size_bytes: i64,
+    /// Lowercase hex SHA-256 of its content.
+    pub sha256: String,
+}
+
+/// One log file of a review.
+#[derive(Debug, Clone)]
+pub struct ReviewSource {
+    /// Its place in upload or file name order, from 0.
+    pub position: i64,
+    /// The SHA-256 of its content when the review was started. For an upload it also names the
+    /// evidence file.
+    pub sha256: String,
+    /// The uploaded file name, or the name of the file on the server.
+    pub file_name: String,
+    /// Its size in bytes.
+    pub size_bytes: i64,
+    /// The canonical absolute path of a file read in place on the server; `None` for an upload.
+    pub server_path: Option<String>,
     /// The format it was read as, once the job finished.
     pub format: Option<String>,
     /// How many events in the period it held, once the job finished.
@@ -342,6 +388,7 @@ fn source_from_row(row: &sqlx::any::AnyRow) -> Result<ReviewSource, StoreError> 
         sha256: rows::text(row, "sha256")?,
         file_name: rows::text(row, "file_name")?,
         size_bytes: rows::integer(row, "size_bytes")?,
+        server_path: rows::optional_text(row, "server_path")?,
         format: rows::optional_text(row, "format")?,
         events: row_optional_integer(row, "events")?,
         unreadable: row_optional_integer(row, "unreadable")?,
@@ -410,7 +457,7 @@ impl Store {
             .await?;
         let mut review = review_from_row(&row.ok_or(StoreError::NotFound { kind: "activity review" })?)?;
 
-        let sources = sqlx::query("SELECT position, sha256, file_name, size_bytes, format, events, unreadable FROM activity_review_sources WHERE review_id = $1 ORDER BY position")
+        let sources = sqlx::query("SELECT position, sha256, file_name, size_bytes, server_path, format, events, unreadable FROM activity_review_sources WHERE review_id = $1 ORDER BY position")
             .bind(id.to_string())
             .fetch_all(&self.pool)
             .await?;
@@ -418,13 +465,16 @@ impl Store {
         Ok(review)
     }
 
-    /// Records a new review in the `queued` state with its uploaded logs, which must already be
-    /// written as evidence files. The period must not end before it starts, and at least one
-    /// file is needed.
-    #[instrument(skip_all, fields(user.id = %actor, sources = input.sources.len()))]
+    /// Records a new review in the `queued` state with its logs. Uploaded logs must already be
+    /// written as evidence files. Logs on the server are recorded with the path, size and
+    /// SHA-256 they had when the review was started. The period must not end before it starts,
+    /// and at least one file is needed.
+    #[instrument(skip_all, fields(user.id = %actor, sources = input.logs.len()))]
     pub async fn create_activity_review(&self, actor: UserId, input: &NewActivityReview) -> Result<ActivityReviewId, StoreError> {
-        if input.sources.is_empty() {
-            return Err(StoreError::Conflict("no log file was uploaded; choose at least one file".into()));
+        if input.logs.is_empty() {
+            return Err(StoreError::Conflict(
+                "no log file was given; upload at least one file or name a folder that contains log files".into(),
+            ));
         }
         if input.period_to < input.period_from {
             return Err(StoreError::Conflict(format!(
@@ -449,7 +499,8 @@ impl Store {
             }
         }
 
-        let total: i64 = input.sources.iter().map(|source| source.size_bytes).sum();
+        let sources = new_sources(&input.logs);
+        let total: i64 = sources.iter().map(|source| source.size_bytes).sum();
         sqlx::query("INSERT INTO activity_reviews (id, period_from, period_to, format_override, obligation_id, state, progress_done, progress_total, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9)")
             .bind(id.to_string())
             .bind(input.period_from.to_string())
@@ -463,31 +514,35 @@ impl Store {
             .execute(&mut *transaction)
             .await?;
 
-        for (position, source) in input.sources.iter().enumerate() {
-            sqlx::query("INSERT INTO evidence_files (sha256, size_bytes, media_type, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
-                .bind(&source.sha256)
-                .bind(source.size_bytes)
-                .bind(&source.media_type)
-                .bind(&now)
-                .execute(&mut *transaction)
-                .await?;
+        for (position, source) in sources.iter().enumerate() {
+            if let Some(media_type) = source.evidence_media_type {
+                sqlx::query("INSERT INTO evidence_files (sha256, size_bytes, media_type, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
+                    .bind(source.sha256)
+                    .bind(source.size_bytes)
+                    .bind(media_type)
+                    .bind(&now)
+                    .execute(&mut *transaction)
+                    .await?;
+            }
             sqlx::query(
-                "INSERT INTO activity_review_sources (review_id, position, sha256, file_name, size_bytes) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO activity_review_sources (review_id, position, sha256, file_name, size_bytes, evidence_file, server_path) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id.to_string())
             .bind(position as i64)
-            .bind(&source.sha256)
-            .bind(&source.file_name)
+            .bind(source.sha256)
+            .bind(source.file_name)
             .bind(source.size_bytes)
+            .bind(source.evidence_media_type.map(|_| source.sha256.to_owned()))
+            .bind(source.server_path.map(str::to_owned))
             .execute(&mut *transaction)
             .await?;
         }
 
-        let sources: Vec<_> = input
-            .sources
-            .iter()
-            .map(|source| json!({"sha256": source.sha256, "file_name": source.file_name, "size_bytes": source.size_bytes}))
-            .collect();
+        let source_payload: Vec<_> = sources.iter().map(NewSource::ledger_payload).collect();
+        let server_folder = match &input.logs {
+            ReviewLogs::Uploaded(_) => None,
+            ReviewLogs::ServerFolder { folder, .. } => Some(folder.as_str()),
+        };
         append(
             &mut transaction,
             self.backend,
@@ -502,7 +557,8 @@ impl Store {
                     "period_to": input.period_to.to_string(),
                     "format_override": input.format_override,
                     "obligation": input.obligation.map(|obligation| obligation.to_string()),
-                    "sources": sources,
+                    "server_folder": server_folder,
+                    "sources": source_payload,
                 }),
             },
         )
@@ -893,6 +949,8 @@ impl Store {
                 json!({
                     "sha256": source.sha256,
                     "file_name": source.file_name,
+                    "size_bytes": source.size_bytes,
+                    "server_path": source.server_path,
                     "format": source.format,
                     "events": source.events,
                     "unreadable": source.unreadable,
@@ -952,6 +1010,52 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|row| rows::date(&row, "period_to")).transpose()
+    }
+}
+
+/// One source of a new review, in the shape of its database row.
+struct NewSource<'a> {
+    sha256: &'a str,
+    file_name: &'a str,
+    size_bytes: i64,
+    /// The media type of an upload's evidence file; `None` for a file read in place.
+    evidence_media_type: Option<&'a str>,
+    server_path: Option<&'a str>,
+}
+
+impl NewSource<'_> {
+    /// Returns what the ledger records of the source. A file read in place has no stored copy,
+    /// so its path, size and hash are the record of what was read.
+    fn ledger_payload(&self) -> serde_json::Value {
+        match self.server_path {
+            Some(path) => json!({"sha256": self.sha256, "file_name": self.file_name, "size_bytes": self.size_bytes, "server_path": path}),
+            None => json!({"sha256": self.sha256, "file_name": self.file_name, "size_bytes": self.size_bytes}),
+        }
+    }
+}
+
+fn new_sources(logs: &ReviewLogs) -> Vec<NewSource<'_>> {
+    match logs {
+        ReviewLogs::Uploaded(files) => files
+            .iter()
+            .map(|file| NewSource {
+                sha256: &file.sha256,
+                file_name: &file.file_name,
+                size_bytes: file.size_bytes,
+                evidence_media_type: Some(&file.media_type),
+                server_path: None,
+            })
+            .collect(),
+        ReviewLogs::ServerFolder { files, .. } => files
+            .iter()
+            .map(|file| NewSource {
+                sha256: &file.sha256,
+                file_name: &file.file_name,
+                size_bytes: file.size_bytes,
+                evidence_media_type: None,
+                server_path: Some(&file.path),
+            })
+            .collect(),
     }
 }
 

@@ -1270,7 +1270,9 @@ on_both!(
 mod activity_review_store {
     use safeguard_domain::review_schedule::ReviewScheduleInput;
     use safeguard_domain::risk::PlanItemInput;
-    use safeguard_store::activity_reviews::{DecisionInput, FindingDecision, NewActivityReview, NewFinding, ReviewState, SourceResult};
+    use safeguard_store::activity_reviews::{
+        DecisionInput, FindingDecision, NewActivityReview, NewFinding, ReviewLogs, ReviewState, SourceResult,
+    };
 
     use super::*;
 
@@ -1306,7 +1308,7 @@ mod activity_review_store {
                 period_to: date(2026, 11, 30),
                 format_override: None,
                 obligation: Some(obligation),
-                sources: vec![stored.clone()],
+                logs: ReviewLogs::Uploaded(vec![stored.clone()]),
             };
             let id = store.create_activity_review(official, &input).await.unwrap();
             let review = store.activity_review(id).await.unwrap();
@@ -1448,6 +1450,9 @@ mod activity_review_store {
                 .unwrap();
             assert_eq!(signed.entry.payload["counts"]["findings"], 2);
             assert_eq!(signed.entry.payload["period_to"], "2026-11-30");
+            assert_eq!(signed.entry.payload["sources"][0]["sha256"], stored.sha256.as_str());
+            assert_eq!(signed.entry.payload["sources"][0]["size_bytes"], stored.size_bytes);
+            assert!(signed.entry.payload["sources"][0]["server_path"].is_null());
             let count = entries.len() as u64;
             assert_eq!(verify_chain(entries), Ok(count));
         }
@@ -1464,7 +1469,7 @@ mod activity_review_store {
                 period_to: date(2026, 11, 1),
                 format_override: None,
                 obligation: None,
-                sources: vec![stored],
+                logs: ReviewLogs::Uploaded(vec![stored]),
             };
 
             let reversed = store.create_activity_review(official, &input).await.unwrap_err();
@@ -1485,11 +1490,11 @@ mod activity_review_store {
         }
     );
 
-    /// How old a heartbeat must be to count as stalled in these tests.
+    /// The heartbeat age that counts as stalled in these tests.
     const STALE: SignedDuration = SignedDuration::from_mins(5);
 
-    /// Records a queued review of one small log and returns it with the Security Official.
-    async fn queued_review(store: &Store, folder: &std::path::Path) -> (UserId, safeguard_domain::ids::ActivityReviewId) {
+    /// Sets the practice up and records a queued review of one small log.
+    async fn queued_review(store: &Store, folder: &std::path::Path) -> safeguard_domain::ids::ActivityReviewId {
         let official = set_up(store).await;
         let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
         let stored = files
@@ -1500,16 +1505,15 @@ mod activity_review_store {
             period_to: date(2026, 11, 30),
             format_override: None,
             obligation: None,
-            sources: vec![stored],
+            logs: ReviewLogs::Uploaded(vec![stored]),
         };
-        let id = store.create_activity_review(official, &input).await.unwrap();
-        (official, id)
+        store.create_activity_review(official, &input).await.unwrap()
     }
 
     on_both!(
         fresh_heartbeat_is_left_alone,
         |store: Store, clock: FixedClock, folder: std::path::PathBuf| async move {
-            let (_, id) = queued_review(&store, &folder).await;
+            let id = queued_review(&store, &folder).await;
             assert!(store.claim_activity_review(id).await.unwrap());
             let claimed = store.activity_review(id).await.unwrap();
             assert_eq!(claimed.heartbeat_at, Some(start()));
@@ -1532,7 +1536,7 @@ mod activity_review_store {
     on_both!(
         stale_heartbeat_is_requeued,
         |store: Store, clock: FixedClock, folder: std::path::PathBuf| async move {
-            let (_, id) = queued_review(&store, &folder).await;
+            let id = queued_review(&store, &folder).await;
             assert!(store.claim_activity_review(id).await.unwrap());
             store.set_activity_review_progress(id, 10).await.unwrap();
 
@@ -1573,7 +1577,7 @@ mod activity_review_store {
     on_both!(
         finished_review_is_untouched_by_requeue,
         |store: Store, clock: FixedClock, folder: std::path::PathBuf| async move {
-            let (_, finished) = queued_review(&store, &folder).await;
+            let finished = queued_review(&store, &folder).await;
             assert!(store.claim_activity_review(finished).await.unwrap());
             let results = [SourceResult {
                 format: "syslog".into(),
@@ -1589,7 +1593,7 @@ mod activity_review_store {
                 period_to: date(2026, 11, 30),
                 format_override: None,
                 obligation: None,
-                sources: Vec::new(),
+                logs: ReviewLogs::Uploaded(Vec::new()),
             };
             let official = store.users().await.unwrap()[0].id;
             let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
@@ -1597,7 +1601,7 @@ mod activity_review_store {
                 .create_activity_review(
                     official,
                     &NewActivityReview {
-                        sources: vec![files.write(b"other", "other.log", "text/plain").unwrap()],
+                        logs: ReviewLogs::Uploaded(vec![files.write(b"other", "other.log", "text/plain").unwrap()]),
                         ..input.clone()
                     },
                 )
@@ -1609,7 +1613,7 @@ mod activity_review_store {
                 .create_activity_review(
                     official,
                     &NewActivityReview {
-                        sources: vec![files.write(b"third", "third.log", "text/plain").unwrap()],
+                        logs: ReviewLogs::Uploaded(vec![files.write(b"third", "third.log", "text/plain").unwrap()]),
                         ..input
                     },
                 )
@@ -1633,7 +1637,7 @@ mod activity_review_store {
     on_both!(
         review_stalled_on_last_attempt_fails,
         |store: Store, clock: FixedClock, folder: std::path::PathBuf| async move {
-            let (_, id) = queued_review(&store, &folder).await;
+            let id = queued_review(&store, &folder).await;
             for attempt in 1..=2 {
                 assert!(store.claim_activity_review(id).await.unwrap(), "attempt {attempt}");
                 clock.advance(SignedDuration::from_mins(6));
@@ -1660,6 +1664,91 @@ mod activity_review_store {
             let failed = &entries.last().unwrap().entry;
             assert_eq!(failed.action, "activity_review.failed");
             assert_eq!(failed.payload["attempts"], 3);
+        }
+    );
+
+    on_both!(
+        server_folder_files_are_recorded,
+        |store: Store, _clock: FixedClock, _folder: std::path::PathBuf| async move {
+            use safeguard_store::activity_reviews::ServerFile;
+
+            let official = set_up(&store).await;
+            let auth = ServerFile {
+                path: "/srv/logs/2026-11/auth.log".into(),
+                file_name: "auth.log".into(),
+                size_bytes: 120,
+                sha256: "a".repeat(64),
+            };
+            let secure = ServerFile {
+                path: "/srv/logs/2026-11/secure".into(),
+                file_name: "secure".into(),
+                size_bytes: 80,
+                sha256: "b".repeat(64),
+            };
+            let mut input = NewActivityReview {
+                period_from: date(2026, 11, 1),
+                period_to: date(2026, 11, 30),
+                format_override: None,
+                obligation: None,
+                logs: ReviewLogs::ServerFolder {
+                    folder: "/srv/logs/2026-11".into(),
+                    files: Vec::new(),
+                },
+            };
+
+            let empty = store.create_activity_review(official, &input).await.unwrap_err();
+            assert!(matches!(empty, StoreError::Conflict(_)), "{empty:?}");
+            assert!(store.activity_reviews().await.unwrap().is_empty());
+
+            input.logs = ReviewLogs::ServerFolder {
+                folder: "/srv/logs/2026-11".into(),
+                files: vec![auth.clone(), secure.clone()],
+            };
+            let id = store.create_activity_review(official, &input).await.unwrap();
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.progress_total, 200);
+            assert_eq!(review.sources.len(), 2);
+            assert_eq!(review.sources[0].server_path.as_deref(), Some("/srv/logs/2026-11/auth.log"));
+            assert_eq!(review.sources[0].sha256, auth.sha256);
+            assert_eq!(review.sources[0].size_bytes, 120);
+            assert_eq!(review.sources[1].file_name, "secure");
+
+            let entries = store.ledger_entries().await.unwrap();
+            let started = &entries.last().unwrap().entry;
+            assert_eq!(started.action, "activity_review.started");
+            assert_eq!(started.payload["server_folder"], "/srv/logs/2026-11");
+            assert_eq!(started.payload["sources"][1]["server_path"], "/srv/logs/2026-11/secure");
+            assert_eq!(started.payload["sources"][1]["sha256"], secure.sha256.as_str());
+            assert_eq!(started.payload["sources"][1]["size_bytes"], 80);
+
+            assert!(store.claim_activity_review(id).await.unwrap());
+            let results = [
+                SourceResult {
+                    format: "syslog".into(),
+                    events: 3,
+                    unreadable: 0,
+                },
+                SourceResult {
+                    format: "syslog".into(),
+                    events: 1,
+                    unreadable: 0,
+                },
+            ];
+            store.finish_activity_review(id, &results, &[], None).await.unwrap();
+            store
+                .sign_activity_review(official, id, "Dana Reyes", date(2026, 12, 4))
+                .await
+                .unwrap();
+
+            let entries = store.ledger_entries().await.unwrap();
+            let signed = &entries.last().unwrap().entry;
+            assert_eq!(signed.action, "activity_review.signed");
+            assert_eq!(signed.payload["sources"][0]["server_path"], "/srv/logs/2026-11/auth.log");
+            assert_eq!(signed.payload["sources"][0]["sha256"], auth.sha256.as_str());
+            assert_eq!(signed.payload["sources"][0]["size_bytes"], 120);
+            assert_eq!(signed.payload["sources"][0]["events"], 3);
+            let count = entries.len() as u64;
+            assert_eq!(verify_chain(entries), Ok(count));
         }
     );
 }

@@ -23,17 +23,16 @@ use safeguard_store::activity_reviews::{NewFinding, SourceResult};
 use crate::AppState;
 use crate::error::error_chain;
 
-/// How often a running review's job stores its heartbeat when reading reports no progress, such
-/// as while a large file is hashed or the rules build the findings.
+/// The interval at which a running review's job stores its heartbeat when reading reports no
+/// progress, such as while a large file is hashed or the rules build the findings.
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(30);
 
-/// How old a running review's heartbeat must be before the review counts as stalled. It is ten
-/// times [`HEARTBEAT_INTERVAL`], so a live job is not taken for a stopped one when a busy
+/// The age at which a running review's heartbeat counts as stalled. It is ten times [`HEARTBEAT_INTERVAL`], so a live job is not taken for a stopped one when a busy
 /// database delays its writes (SQLite waits up to 10 seconds for its write lock). The margin
 /// also covers instances whose clocks differ by a few seconds.
 pub const STALE_HEARTBEAT: SignedDuration = SignedDuration::from_mins(5);
 
-/// How many times a review may be claimed. A review that stalls after its last attempt fails
+/// The maximum number of times one review is claimed. A review that stalls after its last attempt fails
 /// instead of being queued again, because logs that stop the server every time (for example by
 /// exhausting its memory) would otherwise restart that failure forever.
 pub const MAX_REVIEW_ATTEMPTS: i64 = 3;
@@ -118,9 +117,11 @@ pub async fn requeue_stalled_activity_reviews(state: &AppState) -> Result<Outcom
     Ok(if changed == 0 { Outcome::Idle } else { Outcome::Completed(changed) })
 }
 
-/// Runs the activity review `id`: claims it, reads its stored logs with the review engine on
-/// the blocking pool, stores progress while reading, and stores the findings or the reason it
-/// failed. Returns [`Outcome::Idle`] when another job claimed the review first.
+/// Runs the activity review `id`: claims it, reads its logs with the review engine on the
+/// blocking pool, stores progress while reading, and stores the findings or the reason it
+/// failed. Uploaded logs are read from the evidence files. Logs on the server are read in place
+/// after checking them against the path and SHA-256 recorded when the review started. Returns
+/// [`Outcome::Idle`] when another job claimed the review first.
 pub async fn run_activity_review(state: &AppState, id: ActivityReviewId) -> Result<Outcome, safeguard_store::StoreError> {
     if !state.store.claim_activity_review(id).await? {
         return Ok(Outcome::Idle);
@@ -166,11 +167,8 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
         None => None,
     };
     let files = state.files.clone();
-    let hashes: Vec<(String, String)> = review
-        .sources
-        .iter()
-        .map(|source| (source.sha256.clone(), source.file_name.clone()))
-        .collect();
+    let roots = state.config.review_log_folders.clone();
+    let sources = review.sources.clone();
 
     // The period runs from midnight of its first day to midnight after its last day, in the
     // practice's zone.
@@ -222,11 +220,14 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
     });
 
     let reading = tokio::task::spawn_blocking(move || -> Result<ReviewResults, String> {
-        let mut inputs = Vec::with_capacity(hashes.len());
+        let mut inputs = Vec::with_capacity(sources.len());
         let mut names = std::collections::HashMap::new();
-        for (sha256, file_name) in &hashes {
-            let path = files.verified_path(sha256).map_err(|error| error_chain(&error))?;
-            names.insert(path.display().to_string(), file_name.clone());
+        for source in &sources {
+            let path = match &source.server_path {
+                Some(server_path) => crate::log_folders::verified_server_file(&roots, server_path, &source.sha256)?,
+                None => files.verified_path(&source.sha256).map_err(|error| error_chain(&error))?,
+            };
+            names.insert(path.display().to_string(), source.file_name.clone());
             inputs.push(ReviewInput { path, format });
         }
         let progress = ChannelProgress {
@@ -235,13 +236,21 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
             current_size: AtomicU64::new(0),
         };
         let report = run_review(&inputs, options, &progress).map_err(|error| {
-            // The engine names the stored file by its hash path; the reviewer knows the upload name.
+            // The engine names each file by the path it read, which the message replaces with the file name.
             let mut message = error.to_string();
             for (path, name) in &names {
                 message = message.replace(path, name);
             }
             message
         })?;
+
+        // A file read in place may have changed while the engine read it, and then the record
+        // would not say what was read. Uploads are evidence files that nothing rewrites.
+        for source in &sources {
+            if let Some(server_path) = &source.server_path {
+                crate::log_folders::verified_server_file(&roots, server_path, &source.sha256)?;
+            }
+        }
         Ok(convert_report(report, &names))
     });
     let result = reading.await.map_err(|error| format!("the review task failed: {error}"))?;
@@ -273,9 +282,9 @@ impl Progress for ChannelProgress {
     }
 }
 
-/// Converts the engine's report into what the store keeps, naming files by their upload name.
+/// Converts the engine's report into what the store keeps, naming files by their file name.
 fn convert_report(report: Report, names: &std::collections::HashMap<String, String>) -> ReviewResults {
-    let upload_name = |path: &str| names.get(path).cloned().unwrap_or_else(|| path.to_owned());
+    let file_name = |path: &str| names.get(path).cloned().unwrap_or_else(|| path.to_owned());
     let sources = report
         .sources
         .iter()
@@ -292,7 +301,7 @@ fn convert_report(report: Report, names: &std::collections::HashMap<String, Stri
             let mut evidence: Vec<String> = finding
                 .evidence
                 .iter()
-                .map(|item| format!("{}, {}", upload_name(&item.file), item.at))
+                .map(|item| format!("{}, {}", file_name(&item.file), item.at))
                 .collect();
             let listed = evidence.len() as u64;
             if finding.evidence_total > listed {

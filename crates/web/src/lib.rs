@@ -13,6 +13,7 @@ pub mod error;
 mod headers;
 pub mod jobs;
 mod layout;
+pub mod log_folders;
 mod review_roster;
 mod routes;
 mod session;
@@ -32,6 +33,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The largest upload accepted, in bytes.
     pub max_upload_bytes: usize,
+    /// The folders on the server whose log files an activity review may read in place, as
+    /// absolute paths; empty when reviews read uploaded files only.
+    pub review_log_folders: Vec<std::path::PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -39,6 +43,7 @@ impl Default for WebConfig {
         Self {
             secure_cookies: false,
             max_upload_bytes: 25 * 1024 * 1024,
+            review_log_folders: Vec::new(),
         }
     }
 }
