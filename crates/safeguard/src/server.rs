@@ -48,6 +48,7 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         clock,
         config: Arc::new(WebConfig {
             secure_cookies: settings.secure_cookies,
+            review_log_folders: settings.review_log_folders,
             ..WebConfig::default()
         }),
     };

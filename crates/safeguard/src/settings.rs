@@ -6,7 +6,7 @@
 //! ignored, and unknown `SAFEGUARD_*` variables get a warning.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, bail};
 use safeguard_store::DatabaseUrl;
@@ -36,9 +36,21 @@ pub struct ServerArgs {
     #[arg(long, env = "SAFEGUARD_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
 
-    /// TOML file with any of: data_dir, listen, database_url, secure_cookies
+    /// Folders on the server whose log files an activity review may read in place, as absolute
+    /// paths. Repeat the flag or separate the paths with ':' [default: none]
+    #[arg(long, env = "SAFEGUARD_REVIEW_LOG_FOLDERS", value_name = "DIR", value_delimiter = ':', value_parser = parse_folder)]
+    pub review_log_folders: Option<Vec<PathBuf>>,
+
+    /// TOML file with any of: data_dir, listen, database_url, secure_cookies, and log_folders in a [review] table
     #[arg(long, env = "SAFEGUARD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+/// Reads one log folder of the flag or variable. Clap's own path parser rejects an empty value,
+/// but this one keeps it as an empty path that [`Settings::resolve`] drops. So an empty
+/// `SAFEGUARD_REVIEW_LOG_FOLDERS` means no folder, and a doubled `:` is harmless.
+fn parse_folder(text: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(text))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +60,14 @@ struct FileSettings {
     listen: Option<String>,
     database_url: Option<String>,
     secure_cookies: Option<bool>,
+    review: Option<ReviewFileSettings>,
+}
+
+/// The `[review]` table of the configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewFileSettings {
+    log_folders: Option<Vec<PathBuf>>,
 }
 
 /// The validated configuration of a server.
@@ -61,15 +81,20 @@ pub struct Settings {
     pub database_url: DatabaseUrl,
     /// Whether cookies are marked Secure.
     pub secure_cookies: bool,
+    /// The folders whose log files an activity review may read in place: absolute paths of
+    /// existing folders, none of them the file system root.
+    pub review_log_folders: Vec<PathBuf>,
     /// The TOML file read, if any.
     pub config_file: Option<PathBuf>,
 }
 
-const KNOWN_VARIABLES: [&str; 10] = [
+/// The variables `safeguard` reads; the first [`SETTING_VARIABLES`] are the server settings.
+const KNOWN_VARIABLES: [&str; 11] = [
     "SAFEGUARD_DATA_DIR",
     "SAFEGUARD_LISTEN",
     "SAFEGUARD_DATABASE_URL",
     "SAFEGUARD_SECURE_COOKIES",
+    "SAFEGUARD_REVIEW_LOG_FOLDERS",
     "SAFEGUARD_CONFIG",
     "SAFEGUARD_LOG",
     "SAFEGUARD_LOG_FORMAT",
@@ -77,6 +102,7 @@ const KNOWN_VARIABLES: [&str; 10] = [
     "SAFEGUARD_CORPUS_DIR",
     "SAFEGUARD_TEST_KEEP_DATABASE",
 ];
+const SETTING_VARIABLES: usize = 6;
 
 impl Settings {
     /// Resolves the layers into one validated configuration.
@@ -100,28 +126,73 @@ impl Settings {
             None => DatabaseUrl::sqlite_file(&data_dir.join("safeguard.db")),
         };
 
+        let file_log_folders = file.review.and_then(|review| review.log_folders);
+        let review_log_folders: Vec<PathBuf> = args
+            .review_log_folders
+            .clone()
+            .or(file_log_folders)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|folder| !folder.as_os_str().is_empty())
+            .collect();
+        validate_log_folders(&review_log_folders)?;
+
         Ok(Self {
             data_dir,
             listen,
             database_url,
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            review_log_folders,
             config_file: args.config.clone(),
         })
     }
 
     /// Describes the settings as TOML-like lines, with the database password hidden.
     pub fn describe(&self) -> String {
+        let log_folders: Vec<String> = self
+            .review_log_folders
+            .iter()
+            .map(|folder| format!("{:?}", folder.display().to_string()))
+            .collect();
         format!(
-            "config_file = {}\ndata_dir = {:?}\nlisten = \"{}\"\ndatabase_url = \"{}\"\nsecure_cookies = {}\n",
+            "config_file = {}\ndata_dir = {:?}\nlisten = \"{}\"\ndatabase_url = \"{}\"\nsecure_cookies = {}\n\n[review]\nlog_folders = [{}]\n",
             self.config_file
                 .as_ref()
                 .map_or_else(|| "none".to_owned(), |path| format!("{:?}", path.display().to_string())),
             self.data_dir.display().to_string(),
             self.listen,
             self.database_url.redacted(),
-            self.secure_cookies
+            self.secure_cookies,
+            log_folders.join(", ")
         )
     }
+}
+
+/// Checks that every log folder is an absolute path of an existing folder other than the file
+/// system root, because the roots decide which server files reviewers can have read.
+fn validate_log_folders(folders: &[PathBuf]) -> anyhow::Result<()> {
+    for folder in folders {
+        let entry = folder.display();
+        if !folder.is_absolute() {
+            bail!("invalid review.log_folders entry {entry:?}: not an absolute path; use a full path such as /var/log/exports");
+        }
+        if folder.components().any(|component| component == Component::ParentDir) {
+            bail!("invalid review.log_folders entry {entry:?}: contains \"..\"; write the folder's full path without it");
+        }
+        let metadata = std::fs::metadata(folder)
+            .with_context(|| format!("invalid review.log_folders entry {entry:?}: create the folder or remove it from the setting"))?;
+        if !metadata.is_dir() {
+            bail!("invalid review.log_folders entry {entry:?}: not a folder; name the folder that contains the logs");
+        }
+        let canonical = std::fs::canonicalize(folder)
+            .with_context(|| format!("invalid review.log_folders entry {entry:?}: its path cannot be resolved"))?;
+        if canonical.parent().is_none() {
+            bail!(
+                "invalid review.log_folders entry {entry:?}: the file system root would let reviewers have any file of the server read; name the folders that contain logs"
+            );
+        }
+    }
+    Ok(())
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -129,7 +200,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
     match toml::from_str(&text) {
         Ok(settings) => Ok(settings),
         Err(error) => bail!(
-            "invalid configuration file {}: {error}known keys are data_dir, listen, database_url and secure_cookies",
+            "invalid configuration file {}: {error}known keys are data_dir, listen, database_url, secure_cookies, and log_folders in a [review] table",
             path.display()
         ),
     }
@@ -141,7 +212,7 @@ pub fn warn_unknown_variables() {
         if name.starts_with("SAFEGUARD_") && !KNOWN_VARIABLES.contains(&name.as_str()) {
             eprintln!(
                 "safeguard: warning: unknown environment variable {name} is ignored; known ones are {}",
-                KNOWN_VARIABLES[..5].join(", ")
+                KNOWN_VARIABLES[..SETTING_VARIABLES].join(", ")
             );
         }
     }
@@ -157,6 +228,7 @@ mod tests {
             listen: None,
             database_url: None,
             secure_cookies: None,
+            review_log_folders: None,
             config: None,
         }
     }
@@ -236,5 +308,128 @@ mod tests {
         .unwrap_err();
 
         assert!(format!("{error:#}").contains("sqlite://"));
+    }
+
+    #[test]
+    fn log_folders_default_to_none() {
+        let settings = Settings::resolve(&args()).unwrap();
+
+        assert!(settings.review_log_folders.is_empty());
+        assert!(
+            settings.describe().contains("[review]\nlog_folders = []\n"),
+            "{}",
+            settings.describe()
+        );
+    }
+
+    #[test]
+    fn log_folders_come_from_review_table() {
+        let folder = tempfile::tempdir().unwrap();
+        let logs = folder.path().join("logs");
+        std::fs::create_dir(&logs).unwrap();
+        let path = folder.path().join("safeguard.toml");
+        std::fs::write(&path, format!("[review]\nlog_folders = [{:?}]\n", logs.display().to_string())).unwrap();
+
+        let settings = Settings::resolve(&ServerArgs {
+            config: Some(path),
+            ..args()
+        })
+        .unwrap();
+
+        assert_eq!(settings.review_log_folders, vec![logs.clone()]);
+        assert!(
+            settings
+                .describe()
+                .contains(&format!("log_folders = [{:?}]", logs.display().to_string())),
+            "{}",
+            settings.describe()
+        );
+    }
+
+    #[test]
+    fn log_folders_flag_wins_over_file() {
+        let folder = tempfile::tempdir().unwrap();
+        let from_file = folder.path().join("file");
+        let from_flag = folder.path().join("flag");
+        std::fs::create_dir(&from_file).unwrap();
+        std::fs::create_dir(&from_flag).unwrap();
+        let path = folder.path().join("safeguard.toml");
+        std::fs::write(&path, format!("[review]\nlog_folders = [{:?}]\n", from_file.display().to_string())).unwrap();
+
+        let settings = Settings::resolve(&ServerArgs {
+            review_log_folders: Some(vec![from_flag.clone()]),
+            config: Some(path),
+            ..args()
+        })
+        .unwrap();
+
+        assert_eq!(settings.review_log_folders, vec![from_flag]);
+    }
+
+    #[test]
+    fn unknown_review_key_is_refused() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("safeguard.toml");
+        std::fs::write(&path, "[review]\nlog_folder = [\"/var/log\"]\n").unwrap();
+
+        let error = Settings::resolve(&ServerArgs {
+            config: Some(path),
+            ..args()
+        })
+        .unwrap_err();
+
+        assert!(format!("{error:#}").contains("log_folder"), "{error:#}");
+        assert!(format!("{error:#}").contains("[review] table"), "{error:#}");
+    }
+
+    #[test]
+    fn relative_log_folder_is_refused() {
+        let error = Settings::resolve(&ServerArgs {
+            review_log_folders: Some(vec![PathBuf::from("logs")]),
+            ..args()
+        })
+        .unwrap_err();
+
+        assert!(format!("{error:#}").contains("not an absolute path"), "{error:#}");
+    }
+
+    #[test]
+    fn missing_log_folder_is_refused() {
+        let folder = tempfile::tempdir().unwrap();
+        let missing = folder.path().join("missing");
+
+        let error = Settings::resolve(&ServerArgs {
+            review_log_folders: Some(vec![missing]),
+            ..args()
+        })
+        .unwrap_err();
+
+        assert!(format!("{error:#}").contains("create the folder or remove it"), "{error:#}");
+    }
+
+    #[test]
+    fn log_folder_with_parent_component_is_refused() {
+        let folder = tempfile::tempdir().unwrap();
+        let dotted = folder.path().join("..").join(folder.path().file_name().unwrap());
+
+        let error = Settings::resolve(&ServerArgs {
+            review_log_folders: Some(vec![dotted]),
+            ..args()
+        })
+        .unwrap_err();
+
+        assert!(format!("{error:#}").contains("contains \"..\""), "{error:#}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_system_root_is_refused_as_log_folder() {
+        let error = Settings::resolve(&ServerArgs {
+            review_log_folders: Some(vec![PathBuf::from("/")]),
+            ..args()
+        })
+        .unwrap_err();
+
+        assert!(format!("{error:#}").contains("file system root"), "{error:#}");
     }
 }

@@ -1,21 +1,25 @@
-//! Activity reviews run from the web application: uploaded logs, the background job's state and
-//! progress, the findings, the reviewer's decision on each and the signature.
+//! Activity reviews run from the web application: their logs (uploaded, or read in place from a
+//! folder on the server), the background job's state and progress, the findings, the reviewer's
+//! decision on each and the signature.
 //!
 //! A review copies the EHR column mapping it reads EHR CSV files with when it starts: the
 //! mapping of the chosen EHR log source, or the default mapping. Later changes to the source do
 //! not reach the review, so a signed review keeps saying which columns were read.
 //!
 //! A review moves from `queued` to `running` when a job claims it, then to `finished` with its
-//! findings or to `failed` with the reason. A finished review can be signed once every finding
-//! has a decision. Signing completes the open instance of the schedule obligation the review was
-//! started for. A signed review is final, and every later write to it is rejected with
-//! [`StoreError::Conflict`].
+//! findings or to `failed` with the reason. A running job stores a heartbeat when it claims the
+//! review and at every progress update. A running review whose heartbeat is too old belonged to
+//! a server that stopped, and [`Store::requeue_stalled_activity_reviews`] queues it again. A
+//! finished review can be signed once every finding has a decision. Signing completes the open
+//! instance of the schedule obligation the review was started for. A signed review is final,
+//! and every later write to it is rejected with [`StoreError::Conflict`].
 //!
 //! This module stores findings as plain values, so the store does not depend on the review
 //! engine; the web crate converts the engine's report.
 
-use jiff::Timestamp;
 use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use safeguard_domain::clock::format_instant;
 use safeguard_domain::ehr_sources::EhrMapping;
 use safeguard_domain::ids::{ActivityReviewId, EhrSourceId, InstanceId, ObligationId, PlanItemId, ReviewFindingId, RiskEntryId, UserId};
 use safeguard_domain::risk::PlanItemInput;
@@ -123,7 +127,7 @@ impl FindingDecision {
     }
 }
 
-/// A new review: its period, the uploaded logs and the obligation it completes.
+/// A new review: its period, its logs and the obligation it completes.
 #[derive(Debug, Clone)]
 pub struct NewActivityReview {
     /// The first day covered.
@@ -137,8 +141,8 @@ pub struct NewActivityReview {
     /// The EHR log source whose mapping EHR CSV files are read with, or `None` for the
     /// default mapping.
     pub ehr_source: Option<EhrSourceId>,
-    /// The uploaded logs, already written as evidence files, in upload order.
-    pub sources: Vec<StoredFile>,
+    /// The logs to read.
+    pub logs: ReviewLogs,
 }
 
 /// The EHR log source a review copied its mapping from, as it was at that moment.
@@ -152,17 +156,62 @@ pub struct ReviewEhrSource {
     pub version: i64,
 }
 
-/// One uploaded log file of a review.
+/// The location of a new review's logs.
 #[derive(Debug, Clone)]
-pub struct ReviewSource {
-    /// Its place in upload order, from 0.
-    pub position: i64,
-    /// The SHA-256 of its content, which names the evidence file.
-    pub sha256: String,
-    /// The uploaded file name.
+pub enum ReviewLogs {
+    /// Uploaded logs, already written as evidence files, in upload order.
+    Uploaded(Vec<StoredFile>),
+    /// Logs read in place from a folder on the server, in file name order.
+    ServerFolder {
+        /// The folder's canonical absolute path.
+        folder: String,
+        /// The files in it that are read.
+        files: Vec<ServerFile>,
+    },
+}
+
+impl ReviewLogs {
+    /// Returns how many files the review reads.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Uploaded(files) => files.len(),
+            Self::ServerFolder { files, .. } => files.len(),
+        }
+    }
+
+    /// Returns whether there is no file to read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A log file on the server, read in place, as it was when the review was started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerFile {
+    /// The file's canonical absolute path.
+    pub path: String,
+    /// The file name, without the folder.
     pub file_name: String,
     /// Its size in bytes.
     pub size_bytes: i64,
+    /// Lowercase hex SHA-256 of its content.
+    pub sha256: String,
+}
+
+/// One log file of a review.
+#[derive(Debug, Clone)]
+pub struct ReviewSource {
+    /// Its place in upload or file name order, from 0.
+    pub position: i64,
+    /// The SHA-256 of its content when the review was started. For an upload it also names the
+    /// evidence file.
+    pub sha256: String,
+    /// The uploaded file name, or the name of the file on the server.
+    pub file_name: String,
+    /// Its size in bytes.
+    pub size_bytes: i64,
+    /// The canonical absolute path of a file read in place on the server; `None` for an upload.
+    pub server_path: Option<String>,
     /// The format it was read as, once the job finished.
     pub format: Option<String>,
     /// How many events in the period it held, once the job finished.
@@ -228,6 +277,10 @@ pub struct ActivityReview {
     pub progress_total: i64,
     /// Why the job failed.
     pub failure: Option<String>,
+    /// When the job reading the logs last reported, while it runs.
+    pub heartbeat_at: Option<Timestamp>,
+    /// How often a job claimed the review.
+    pub attempts: i64,
     /// The year and zone syslog lines were read in, when syslog files were reviewed.
     pub syslog_time_basis: Option<String>,
     /// When it was started.
@@ -295,6 +348,15 @@ pub struct DecisionInput {
     pub follow_up: Option<(RiskEntryId, PlanItemInput)>,
 }
 
+/// The stalled reviews that [`Store::requeue_stalled_activity_reviews`] changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StalledReviews {
+    /// Reviews queued again, to be read from the start.
+    pub requeued: Vec<ActivityReviewId>,
+    /// Reviews failed because they were already claimed the maximum number of times.
+    pub failed: Vec<ActivityReviewId>,
+}
+
 /// Counts of a review's findings by decision, for the list and the sign page.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DecisionCounts {
@@ -315,7 +377,7 @@ impl DecisionCounts {
     }
 }
 
-const REVIEW_COLUMNS: &str = "r.id, r.period_from, r.period_to, r.format_override, r.obligation_id, r.state, r.progress_done, r.progress_total, r.failure, r.syslog_time_basis, r.created_at, r.finished_at, r.signed_at, r.signed_on, r.signature, r.completed_instance_id, r.ehr_source_id, r.ehr_source_name, r.ehr_source_version, r.ehr_mapping, signer.display_name AS signed_by_name";
+const REVIEW_COLUMNS: &str = "r.id, r.period_from, r.period_to, r.format_override, r.obligation_id, r.state, r.progress_done, r.progress_total, r.failure, r.heartbeat_at, r.attempts, r.syslog_time_basis, r.created_at, r.finished_at, r.signed_at, r.signed_on, r.signature, r.completed_instance_id, r.ehr_source_id, r.ehr_source_name, r.ehr_source_version, r.ehr_mapping, signer.display_name AS signed_by_name";
 const REVIEW_FROM: &str = "FROM activity_reviews r LEFT JOIN users signer ON signer.id = r.signed_by";
 const FINDING_COLUMNS: &str = "f.id, f.review_id, f.rule, f.severity, f.account, f.person, f.client, f.first_seen, f.last_seen, f.event_count, f.evidence, f.explanation, f.decision, f.notes, f.plan_item_id, decider.display_name AS decided_by_name";
 const FINDING_FROM: &str = "FROM activity_review_findings f LEFT JOIN users decider ON decider.id = f.decided_by";
@@ -344,6 +406,8 @@ fn review_from_row(row: &sqlx::any::AnyRow) -> Result<ActivityReview, StoreError
         progress_done: rows::integer(row, "progress_done")?,
         progress_total: rows::integer(row, "progress_total")?,
         failure: rows::optional_text(row, "failure")?,
+        heartbeat_at: rows::optional_instant(row, "heartbeat_at")?,
+        attempts: rows::integer(row, "attempts")?,
         syslog_time_basis: rows::optional_text(row, "syslog_time_basis")?,
         created_at: rows::instant(row, "created_at")?,
         finished_at: rows::optional_instant(row, "finished_at")?,
@@ -364,6 +428,7 @@ fn source_from_row(row: &sqlx::any::AnyRow) -> Result<ReviewSource, StoreError> 
         sha256: rows::text(row, "sha256")?,
         file_name: rows::text(row, "file_name")?,
         size_bytes: rows::integer(row, "size_bytes")?,
+        server_path: rows::optional_text(row, "server_path")?,
         format: rows::optional_text(row, "format")?,
         events: row_optional_integer(row, "events")?,
         unreadable: row_optional_integer(row, "unreadable")?,
@@ -432,7 +497,7 @@ impl Store {
             .await?;
         let mut review = review_from_row(&row.ok_or(StoreError::NotFound { kind: "activity review" })?)?;
 
-        let sources = sqlx::query("SELECT position, sha256, file_name, size_bytes, format, events, unreadable FROM activity_review_sources WHERE review_id = $1 ORDER BY position")
+        let sources = sqlx::query("SELECT position, sha256, file_name, size_bytes, server_path, format, events, unreadable FROM activity_review_sources WHERE review_id = $1 ORDER BY position")
             .bind(id.to_string())
             .fetch_all(&self.pool)
             .await?;
@@ -440,14 +505,17 @@ impl Store {
         Ok(review)
     }
 
-    /// Records a new review in the `queued` state with its uploaded logs, which must already be
-    /// written as evidence files. The period must not end before it starts, and at least one
-    /// file is needed. The review stores a copy of the chosen EHR log source's current mapping,
-    /// or of the default mapping when none is chosen.
-    #[instrument(skip_all, fields(user.id = %actor, sources = input.sources.len()))]
+    /// Records a new review in the `queued` state with its logs. Uploaded logs must already be
+    /// written as evidence files. Logs on the server are recorded with the path, size and
+    /// SHA-256 they had when the review was started. The period must not end before it starts,
+    /// and at least one file is needed. The review stores a copy of the chosen EHR log source's
+    /// current mapping, or of the default mapping when none is chosen.
+    #[instrument(skip_all, fields(user.id = %actor, sources = input.logs.len()))]
     pub async fn create_activity_review(&self, actor: UserId, input: &NewActivityReview) -> Result<ActivityReviewId, StoreError> {
-        if input.sources.is_empty() {
-            return Err(StoreError::Conflict("no log file was uploaded; choose at least one file".into()));
+        if input.logs.is_empty() {
+            return Err(StoreError::Conflict(
+                "no log file was given; upload at least one file or name a folder that contains log files".into(),
+            ));
         }
         if input.period_to < input.period_from {
             return Err(StoreError::Conflict(format!(
@@ -491,7 +559,8 @@ impl Store {
             None => (None, EhrMapping::default()),
         };
 
-        let total: i64 = input.sources.iter().map(|source| source.size_bytes).sum();
+        let sources = new_sources(&input.logs);
+        let total: i64 = sources.iter().map(|source| source.size_bytes).sum();
         sqlx::query("INSERT INTO activity_reviews (id, period_from, period_to, format_override, obligation_id, state, progress_done, progress_total, created_at, created_by, ehr_source_id, ehr_source_name, ehr_source_version, ehr_mapping) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13)")
             .bind(id.to_string())
             .bind(input.period_from.to_string())
@@ -509,31 +578,35 @@ impl Store {
             .execute(&mut *transaction)
             .await?;
 
-        for (position, source) in input.sources.iter().enumerate() {
-            sqlx::query("INSERT INTO evidence_files (sha256, size_bytes, media_type, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
-                .bind(&source.sha256)
-                .bind(source.size_bytes)
-                .bind(&source.media_type)
-                .bind(&now)
-                .execute(&mut *transaction)
-                .await?;
+        for (position, source) in sources.iter().enumerate() {
+            if let Some(media_type) = source.evidence_media_type {
+                sqlx::query("INSERT INTO evidence_files (sha256, size_bytes, media_type, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO NOTHING")
+                    .bind(source.sha256)
+                    .bind(source.size_bytes)
+                    .bind(media_type)
+                    .bind(&now)
+                    .execute(&mut *transaction)
+                    .await?;
+            }
             sqlx::query(
-                "INSERT INTO activity_review_sources (review_id, position, sha256, file_name, size_bytes) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO activity_review_sources (review_id, position, sha256, file_name, size_bytes, evidence_file, server_path) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id.to_string())
             .bind(position as i64)
-            .bind(&source.sha256)
-            .bind(&source.file_name)
+            .bind(source.sha256)
+            .bind(source.file_name)
             .bind(source.size_bytes)
+            .bind(source.evidence_media_type.map(|_| source.sha256.to_owned()))
+            .bind(source.server_path.map(str::to_owned))
             .execute(&mut *transaction)
             .await?;
         }
 
-        let sources: Vec<_> = input
-            .sources
-            .iter()
-            .map(|source| json!({"sha256": source.sha256, "file_name": source.file_name, "size_bytes": source.size_bytes}))
-            .collect();
+        let source_payload: Vec<_> = sources.iter().map(NewSource::ledger_payload).collect();
+        let server_folder = match &input.logs {
+            ReviewLogs::Uploaded(_) => None,
+            ReviewLogs::ServerFolder { folder, .. } => Some(folder.as_str()),
+        };
         append(
             &mut transaction,
             self.backend,
@@ -548,7 +621,8 @@ impl Store {
                     "period_to": input.period_to.to_string(),
                     "format_override": input.format_override,
                     "obligation": input.obligation.map(|obligation| obligation.to_string()),
-                    "sources": sources,
+                    "server_folder": server_folder,
+                    "sources": source_payload,
                     "ehr_source": ehr_source_payload(ehr_source.as_ref()),
                     "ehr_mapping": ehr_mapping,
                 }),
@@ -560,29 +634,122 @@ impl Store {
         Ok(id)
     }
 
-    /// Moves a queued review to `running` and returns whether this call did so, so that only
-    /// one job reads a review's logs even when two claim it.
+    /// Moves a queued review to `running`, stores its first heartbeat and counts the attempt.
+    /// Returns whether this call did so, so that only one job reads a review's logs even when
+    /// two claim it.
     #[instrument(skip_all, fields(activity_review.id = %id))]
     pub async fn claim_activity_review(&self, id: ActivityReviewId) -> Result<bool, StoreError> {
-        let claimed = sqlx::query("UPDATE activity_reviews SET state = $1 WHERE id = $2 AND state = $3")
-            .bind(ReviewState::Running.code())
-            .bind(id.to_string())
-            .bind(ReviewState::Queued.code())
-            .execute(&self.pool)
-            .await?;
+        let claimed =
+            sqlx::query("UPDATE activity_reviews SET state = $1, heartbeat_at = $2, attempts = attempts + 1 WHERE id = $3 AND state = $4")
+                .bind(ReviewState::Running.code())
+                .bind(self.now_text())
+                .bind(id.to_string())
+                .bind(ReviewState::Queued.code())
+                .execute(&self.pool)
+                .await?;
         Ok(claimed.rows_affected() == 1)
     }
 
-    /// Stores how many bytes a running review has read. Progress is not ledgered, because it
-    /// changes no record anyone relies on.
+    /// Stores how many bytes a running review has read, with the job's heartbeat. Progress is
+    /// not ledgered, because it changes no record anyone relies on.
     pub async fn set_activity_review_progress(&self, id: ActivityReviewId, done: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE activity_reviews SET progress_done = $1 WHERE id = $2 AND state = $3")
+        sqlx::query("UPDATE activity_reviews SET progress_done = $1, heartbeat_at = $2 WHERE id = $3 AND state = $4")
             .bind(done)
+            .bind(self.now_text())
             .bind(id.to_string())
             .bind(ReviewState::Running.code())
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Finds running reviews whose heartbeat is older than `stale_after`, or missing, because
+    /// the server running their job stopped. Each is queued again to be read from the start. A
+    /// review already claimed `max_attempts` times fails instead, because its logs may be what
+    /// stops the server. Every change gets a ledger entry, and all of them are made in one
+    /// transaction.
+    ///
+    /// The update repeats the conditions, so a review that another instance queued again and
+    /// claimed in the meantime, with a fresh heartbeat, is left alone.
+    #[instrument(skip_all)]
+    pub async fn requeue_stalled_activity_reviews(
+        &self,
+        stale_after: SignedDuration,
+        max_attempts: i64,
+    ) -> Result<StalledReviews, StoreError> {
+        let mut transaction = self.begin_write().await?;
+        let now = self.now();
+        let now_text = format_instant(now);
+        let cutoff = format_instant(now.saturating_sub(stale_after).unwrap_or(now));
+
+        let candidates = sqlx::query(
+            "SELECT id, heartbeat_at, attempts FROM activity_reviews WHERE state = $1 AND (heartbeat_at IS NULL OR heartbeat_at < $2) ORDER BY created_at, id",
+        )
+        .bind(ReviewState::Running.code())
+        .bind(&cutoff)
+        .fetch_all(&mut *transaction)
+        .await?;
+
+        let mut stalled = StalledReviews::default();
+        for row in &candidates {
+            let id: ActivityReviewId = rows::parsed(row, "id")?;
+            let heartbeat = rows::optional_text(row, "heartbeat_at")?;
+            let attempts = rows::integer(row, "attempts")?;
+            let give_up = attempts >= max_attempts;
+
+            let (update, action, payload) = if give_up {
+                let reason = format!(
+                    "the server stopped while reading these logs {attempts} times, so the review is not started again; check the server log for a crash or for running out of memory, then start a new review, with fewer or smaller files if the logs are large"
+                );
+                let update = sqlx::query("UPDATE activity_reviews SET state = $1, failure = $2, finished_at = $3 WHERE id = $4 AND state = $5 AND (heartbeat_at IS NULL OR heartbeat_at < $6)")
+                    .bind(ReviewState::Failed.code())
+                    .bind(reason.clone())
+                    .bind(now_text.clone());
+                let payload = json!({"reason": reason, "last_heartbeat": heartbeat, "attempts": attempts});
+                (update, "activity_review.failed", payload)
+            } else {
+                let update = sqlx::query("UPDATE activity_reviews SET state = $1, heartbeat_at = NULL, progress_done = 0 WHERE id = $2 AND state = $3 AND (heartbeat_at IS NULL OR heartbeat_at < $4)")
+                    .bind(ReviewState::Queued.code());
+                let payload = json!({
+                    "last_heartbeat": heartbeat,
+                    "attempts": attempts,
+                    "stale_after_seconds": stale_after.as_secs(),
+                });
+                (update, "activity_review.requeued", payload)
+            };
+            // The identifying and stale conditions bind last, in the same order for both updates.
+            let changed = update
+                .bind(id.to_string())
+                .bind(ReviewState::Running.code())
+                .bind(cutoff.clone())
+                .execute(&mut *transaction)
+                .await?;
+            if changed.rows_affected() != 1 {
+                continue;
+            }
+            if give_up {
+                stalled.failed.push(id);
+            } else {
+                stalled.requeued.push(id);
+            }
+
+            append(
+                &mut transaction,
+                self.backend,
+                &now_text,
+                &Actor::System,
+                Change {
+                    action,
+                    record_kind: "activity_review",
+                    record_id: id.to_string(),
+                    payload,
+                },
+            )
+            .await?;
+        }
+
+        transaction.commit().await?;
+        Ok(stalled)
     }
 
     /// Stores the job's results: one [`SourceResult`] per source in upload order and the
@@ -687,12 +854,11 @@ impl Store {
         Ok(())
     }
 
-    /// Returns the ids of reviews left queued or running, such as by a server that stopped
-    /// mid-job, oldest first.
-    pub async fn unfinished_activity_reviews(&self) -> Result<Vec<ActivityReviewId>, StoreError> {
-        let rows = sqlx::query("SELECT id FROM activity_reviews WHERE state IN ($1, $2) ORDER BY created_at, id")
+    /// Returns the ids of queued reviews, oldest first: new reviews whose task ended with its
+    /// server before it claimed them, and stalled reviews queued again.
+    pub async fn queued_activity_reviews(&self) -> Result<Vec<ActivityReviewId>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM activity_reviews WHERE state = $1 ORDER BY created_at, id")
             .bind(ReviewState::Queued.code())
-            .bind(ReviewState::Running.code())
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|row| rows::parsed(row, "id")).collect()
@@ -849,6 +1015,8 @@ impl Store {
                 json!({
                     "sha256": source.sha256,
                     "file_name": source.file_name,
+                    "size_bytes": source.size_bytes,
+                    "server_path": source.server_path,
                     "format": source.format,
                     "events": source.events,
                     "unreadable": source.unreadable,
@@ -918,6 +1086,52 @@ fn ehr_source_payload(source: Option<&ReviewEhrSource>) -> serde_json::Value {
     match source {
         Some(source) => json!({"id": source.id.to_string(), "name": source.name, "version": source.version}),
         None => serde_json::Value::Null,
+    }
+}
+
+/// One source of a new review, in the shape of its database row.
+struct NewSource<'a> {
+    sha256: &'a str,
+    file_name: &'a str,
+    size_bytes: i64,
+    /// The media type of an upload's evidence file; `None` for a file read in place.
+    evidence_media_type: Option<&'a str>,
+    server_path: Option<&'a str>,
+}
+
+impl NewSource<'_> {
+    /// Returns what the ledger records of the source. A file read in place has no stored copy,
+    /// so its path, size and hash are the record of what was read.
+    fn ledger_payload(&self) -> serde_json::Value {
+        match self.server_path {
+            Some(path) => json!({"sha256": self.sha256, "file_name": self.file_name, "size_bytes": self.size_bytes, "server_path": path}),
+            None => json!({"sha256": self.sha256, "file_name": self.file_name, "size_bytes": self.size_bytes}),
+        }
+    }
+}
+
+fn new_sources(logs: &ReviewLogs) -> Vec<NewSource<'_>> {
+    match logs {
+        ReviewLogs::Uploaded(files) => files
+            .iter()
+            .map(|file| NewSource {
+                sha256: &file.sha256,
+                file_name: &file.file_name,
+                size_bytes: file.size_bytes,
+                evidence_media_type: Some(&file.media_type),
+                server_path: None,
+            })
+            .collect(),
+        ReviewLogs::ServerFolder { files, .. } => files
+            .iter()
+            .map(|file| NewSource {
+                sha256: &file.sha256,
+                file_name: &file.file_name,
+                size_bytes: file.size_bytes,
+                evidence_media_type: None,
+                server_path: Some(&file.path),
+            })
+            .collect(),
     }
 }
 

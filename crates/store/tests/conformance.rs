@@ -1270,7 +1270,9 @@ on_both!(
 mod activity_review_store {
     use safeguard_domain::review_schedule::ReviewScheduleInput;
     use safeguard_domain::risk::PlanItemInput;
-    use safeguard_store::activity_reviews::{DecisionInput, FindingDecision, NewActivityReview, NewFinding, ReviewState, SourceResult};
+    use safeguard_store::activity_reviews::{
+        DecisionInput, FindingDecision, NewActivityReview, NewFinding, ReviewLogs, ReviewState, SourceResult,
+    };
 
     use super::*;
 
@@ -1307,17 +1309,18 @@ mod activity_review_store {
                 format_override: None,
                 obligation: Some(obligation),
                 ehr_source: None,
-                sources: vec![stored.clone()],
+                logs: ReviewLogs::Uploaded(vec![stored.clone()]),
             };
             let id = store.create_activity_review(official, &input).await.unwrap();
             let review = store.activity_review(id).await.unwrap();
             assert_eq!(review.state, ReviewState::Queued);
             assert_eq!(review.progress_total, stored.size_bytes);
             assert_eq!(review.sources[0].sha256, stored.sha256);
-            assert_eq!(store.unfinished_activity_reviews().await.unwrap(), vec![id]);
+            assert_eq!(store.queued_activity_reviews().await.unwrap(), vec![id]);
 
             assert!(store.claim_activity_review(id).await.unwrap());
             assert!(!store.claim_activity_review(id).await.unwrap(), "a review is claimed once");
+            assert!(store.queued_activity_reviews().await.unwrap().is_empty());
             store.set_activity_review_progress(id, 10).await.unwrap();
             assert_eq!(store.activity_review(id).await.unwrap().progress_done, 10);
 
@@ -1448,6 +1451,9 @@ mod activity_review_store {
                 .unwrap();
             assert_eq!(signed.entry.payload["counts"]["findings"], 2);
             assert_eq!(signed.entry.payload["period_to"], "2026-11-30");
+            assert_eq!(signed.entry.payload["sources"][0]["sha256"], stored.sha256.as_str());
+            assert_eq!(signed.entry.payload["sources"][0]["size_bytes"], stored.size_bytes);
+            assert!(signed.entry.payload["sources"][0]["server_path"].is_null());
             let count = entries.len() as u64;
             assert_eq!(verify_chain(entries), Ok(count));
         }
@@ -1465,7 +1471,7 @@ mod activity_review_store {
                 format_override: None,
                 obligation: None,
                 ehr_source: None,
-                sources: vec![stored],
+                logs: ReviewLogs::Uploaded(vec![stored]),
             };
 
             let reversed = store.create_activity_review(official, &input).await.unwrap_err();
@@ -1482,7 +1488,274 @@ mod activity_review_store {
             let review = store.activity_review(id).await.unwrap();
             assert_eq!(review.state, ReviewState::Failed);
             assert_eq!(review.failure.as_deref(), Some("unknown format"));
-            assert!(store.unfinished_activity_reviews().await.unwrap().is_empty());
+            assert!(store.queued_activity_reviews().await.unwrap().is_empty());
+        }
+    );
+
+    /// The heartbeat age that counts as stalled in these tests.
+    const STALE: SignedDuration = SignedDuration::from_mins(5);
+
+    /// Sets the practice up and records a queued review of one small log.
+    async fn queued_review(store: &Store, folder: &std::path::Path) -> safeguard_domain::ids::ActivityReviewId {
+        let official = set_up(store).await;
+        let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
+        let stored = files
+            .write(b"Dec  1 10:00:00 host sshd[1]: Failed password\n", "auth.log", "text/plain")
+            .unwrap();
+        let input = NewActivityReview {
+            period_from: date(2026, 11, 1),
+            period_to: date(2026, 11, 30),
+            format_override: None,
+            obligation: None,
+            ehr_source: None,
+            logs: ReviewLogs::Uploaded(vec![stored]),
+        };
+        store.create_activity_review(official, &input).await.unwrap()
+    }
+
+    on_both!(
+        fresh_heartbeat_is_left_alone,
+        |store: Store, clock: FixedClock, folder: std::path::PathBuf| async move {
+            let id = queued_review(&store, &folder).await;
+            assert!(store.claim_activity_review(id).await.unwrap());
+            let claimed = store.activity_review(id).await.unwrap();
+            assert_eq!(claimed.heartbeat_at, Some(start()));
+            assert_eq!(claimed.attempts, 1);
+
+            clock.advance(SignedDuration::from_mins(4));
+            store.set_activity_review_progress(id, 10).await.unwrap();
+            clock.advance(SignedDuration::from_mins(4));
+            let stalled = store.requeue_stalled_activity_reviews(STALE, 3).await.unwrap();
+
+            assert!(stalled.requeued.is_empty(), "{stalled:?}");
+            assert!(stalled.failed.is_empty(), "{stalled:?}");
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.state, ReviewState::Running);
+            assert_eq!(review.progress_done, 10);
+            assert_eq!(review.heartbeat_at, Some(start() + SignedDuration::from_mins(4)));
+        }
+    );
+
+    on_both!(
+        stale_heartbeat_is_requeued,
+        |store: Store, clock: FixedClock, folder: std::path::PathBuf| async move {
+            let id = queued_review(&store, &folder).await;
+            assert!(store.claim_activity_review(id).await.unwrap());
+            store.set_activity_review_progress(id, 10).await.unwrap();
+
+            clock.advance(SignedDuration::from_mins(6));
+            let stalled = store.requeue_stalled_activity_reviews(STALE, 3).await.unwrap();
+
+            assert_eq!(stalled.requeued, vec![id]);
+            assert!(stalled.failed.is_empty(), "{stalled:?}");
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.state, ReviewState::Queued);
+            assert_eq!(review.progress_done, 0);
+            assert_eq!(review.heartbeat_at, None);
+            assert_eq!(review.sources.len(), 1, "the stored logs stay linked");
+            assert_eq!(store.queued_activity_reviews().await.unwrap(), vec![id]);
+
+            let entries = store.ledger_entries().await.unwrap();
+            let requeued = &entries.last().unwrap().entry;
+            assert_eq!(requeued.action, "activity_review.requeued");
+            assert_eq!(requeued.record_id, id.to_string());
+            assert_eq!(requeued.payload["last_heartbeat"], "2026-12-04T15:00:00.000000Z");
+            assert_eq!(requeued.payload["attempts"], 1);
+            assert_eq!(requeued.payload["stale_after_seconds"], 300);
+            let count = entries.len() as u64;
+            assert_eq!(verify_chain(entries), Ok(count));
+
+            assert!(
+                store.claim_activity_review(id).await.unwrap(),
+                "the queued review can be claimed again"
+            );
+            let again = store.activity_review(id).await.unwrap();
+            assert_eq!(again.attempts, 2);
+            assert_eq!(again.heartbeat_at, Some(start() + SignedDuration::from_mins(6)));
+            let repeat = store.requeue_stalled_activity_reviews(STALE, 3).await.unwrap();
+            assert!(repeat.requeued.is_empty(), "a fresh claim is not stalled: {repeat:?}");
+        }
+    );
+
+    on_both!(
+        finished_review_is_untouched_by_requeue,
+        |store: Store, clock: FixedClock, folder: std::path::PathBuf| async move {
+            let finished = queued_review(&store, &folder).await;
+            assert!(store.claim_activity_review(finished).await.unwrap());
+            let results = [SourceResult {
+                format: "syslog".into(),
+                events: 1,
+                unreadable: 0,
+            }];
+            store
+                .finish_activity_review(finished, &results, &[burst_finding("root")], None)
+                .await
+                .unwrap();
+            let input = NewActivityReview {
+                period_from: date(2026, 11, 1),
+                period_to: date(2026, 11, 30),
+                format_override: None,
+                obligation: None,
+                ehr_source: None,
+                logs: ReviewLogs::Uploaded(Vec::new()),
+            };
+            let official = store.users().await.unwrap()[0].id;
+            let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
+            let failed = store
+                .create_activity_review(
+                    official,
+                    &NewActivityReview {
+                        ehr_source: None,
+                        logs: ReviewLogs::Uploaded(vec![files.write(b"other", "other.log", "text/plain").unwrap()]),
+                        ..input.clone()
+                    },
+                )
+                .await
+                .unwrap();
+            assert!(store.claim_activity_review(failed).await.unwrap());
+            store.fail_activity_review(failed, "unknown format").await.unwrap();
+            let queued = store
+                .create_activity_review(
+                    official,
+                    &NewActivityReview {
+                        ehr_source: None,
+                        logs: ReviewLogs::Uploaded(vec![files.write(b"third", "third.log", "text/plain").unwrap()]),
+                        ..input
+                    },
+                )
+                .await
+                .unwrap();
+            let ledger_before = store.ledger_entries().await.unwrap().len();
+
+            clock.advance(SignedDuration::from_hours(1));
+            let stalled = store.requeue_stalled_activity_reviews(STALE, 3).await.unwrap();
+
+            assert!(stalled.requeued.is_empty(), "{stalled:?}");
+            assert!(stalled.failed.is_empty(), "{stalled:?}");
+            assert_eq!(store.activity_review(finished).await.unwrap().state, ReviewState::Finished);
+            assert_eq!(store.review_findings(finished).await.unwrap().len(), 1);
+            assert_eq!(store.activity_review(failed).await.unwrap().state, ReviewState::Failed);
+            assert_eq!(store.activity_review(queued).await.unwrap().state, ReviewState::Queued);
+            assert_eq!(store.ledger_entries().await.unwrap().len(), ledger_before, "nothing is ledgered");
+        }
+    );
+
+    on_both!(
+        review_stalled_on_last_attempt_fails,
+        |store: Store, clock: FixedClock, folder: std::path::PathBuf| async move {
+            let id = queued_review(&store, &folder).await;
+            for attempt in 1..=2 {
+                assert!(store.claim_activity_review(id).await.unwrap(), "attempt {attempt}");
+                clock.advance(SignedDuration::from_mins(6));
+                let stalled = store.requeue_stalled_activity_reviews(STALE, 3).await.unwrap();
+                assert_eq!(stalled.requeued, vec![id], "attempt {attempt}");
+            }
+            assert!(store.claim_activity_review(id).await.unwrap());
+            clock.advance(SignedDuration::from_mins(6));
+
+            let stalled = store.requeue_stalled_activity_reviews(STALE, 3).await.unwrap();
+
+            assert!(stalled.requeued.is_empty(), "{stalled:?}");
+            assert_eq!(stalled.failed, vec![id]);
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.state, ReviewState::Failed);
+            assert!(
+                review
+                    .failure
+                    .as_deref()
+                    .unwrap()
+                    .contains("stopped while reading these logs 3 times")
+            );
+            let entries = store.ledger_entries().await.unwrap();
+            let failed = &entries.last().unwrap().entry;
+            assert_eq!(failed.action, "activity_review.failed");
+            assert_eq!(failed.payload["attempts"], 3);
+        }
+    );
+
+    on_both!(
+        server_folder_files_are_recorded,
+        |store: Store, _clock: FixedClock, _folder: std::path::PathBuf| async move {
+            use safeguard_store::activity_reviews::ServerFile;
+
+            let official = set_up(&store).await;
+            let auth = ServerFile {
+                path: "/srv/logs/2026-11/auth.log".into(),
+                file_name: "auth.log".into(),
+                size_bytes: 120,
+                sha256: "a".repeat(64),
+            };
+            let secure = ServerFile {
+                path: "/srv/logs/2026-11/secure".into(),
+                file_name: "secure".into(),
+                size_bytes: 80,
+                sha256: "b".repeat(64),
+            };
+            let mut input = NewActivityReview {
+                period_from: date(2026, 11, 1),
+                period_to: date(2026, 11, 30),
+                format_override: None,
+                obligation: None,
+                ehr_source: None,
+                logs: ReviewLogs::ServerFolder {
+                    folder: "/srv/logs/2026-11".into(),
+                    files: Vec::new(),
+                },
+            };
+
+            let empty = store.create_activity_review(official, &input).await.unwrap_err();
+            assert!(matches!(empty, StoreError::Conflict(_)), "{empty:?}");
+            assert!(store.activity_reviews().await.unwrap().is_empty());
+
+            input.logs = ReviewLogs::ServerFolder {
+                folder: "/srv/logs/2026-11".into(),
+                files: vec![auth.clone(), secure.clone()],
+            };
+            let id = store.create_activity_review(official, &input).await.unwrap();
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.progress_total, 200);
+            assert_eq!(review.sources.len(), 2);
+            assert_eq!(review.sources[0].server_path.as_deref(), Some("/srv/logs/2026-11/auth.log"));
+            assert_eq!(review.sources[0].sha256, auth.sha256);
+            assert_eq!(review.sources[0].size_bytes, 120);
+            assert_eq!(review.sources[1].file_name, "secure");
+
+            let entries = store.ledger_entries().await.unwrap();
+            let started = &entries.last().unwrap().entry;
+            assert_eq!(started.action, "activity_review.started");
+            assert_eq!(started.payload["server_folder"], "/srv/logs/2026-11");
+            assert_eq!(started.payload["sources"][1]["server_path"], "/srv/logs/2026-11/secure");
+            assert_eq!(started.payload["sources"][1]["sha256"], secure.sha256.as_str());
+            assert_eq!(started.payload["sources"][1]["size_bytes"], 80);
+
+            assert!(store.claim_activity_review(id).await.unwrap());
+            let results = [
+                SourceResult {
+                    format: "syslog".into(),
+                    events: 3,
+                    unreadable: 0,
+                },
+                SourceResult {
+                    format: "syslog".into(),
+                    events: 1,
+                    unreadable: 0,
+                },
+            ];
+            store.finish_activity_review(id, &results, &[], None).await.unwrap();
+            store
+                .sign_activity_review(official, id, "Dana Reyes", date(2026, 12, 4))
+                .await
+                .unwrap();
+
+            let entries = store.ledger_entries().await.unwrap();
+            let signed = &entries.last().unwrap().entry;
+            assert_eq!(signed.action, "activity_review.signed");
+            assert_eq!(signed.payload["sources"][0]["server_path"], "/srv/logs/2026-11/auth.log");
+            assert_eq!(signed.payload["sources"][0]["sha256"], auth.sha256.as_str());
+            assert_eq!(signed.payload["sources"][0]["size_bytes"], 120);
+            assert_eq!(signed.payload["sources"][0]["events"], 3);
+            let count = entries.len() as u64;
+            assert_eq!(verify_chain(entries), Ok(count));
         }
     );
 }
@@ -1593,7 +1866,7 @@ mod ehr_source_store {
                 format_override: None,
                 obligation: None,
                 ehr_source: Some(source),
-                sources: vec![stored],
+                logs: safeguard_store::activity_reviews::ReviewLogs::Uploaded(vec![stored]),
             };
 
             let id = store.create_activity_review(official, &input).await.unwrap();

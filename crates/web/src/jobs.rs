@@ -3,11 +3,14 @@
 //! Each job is a plain async function that does one unit of work and returns what it did, so
 //! tests call it directly; [`run_forever`] schedules them. The calendar job is idempotent
 //! (see the store's calendar module), so several server instances may run it at once. An
-//! activity review runs once, in a task started when its logs are uploaded.
+//! activity review runs in a task started when its logs are uploaded. While it runs, its
+//! job stores a heartbeat. When the heartbeat stops because the server stopped,
+//! [`requeue_stalled_activity_reviews`] queues the review to be read again.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use jiff::SignedDuration;
 use safeguard_domain::calendar::local_date;
 use safeguard_domain::ids::ActivityReviewId;
 use safeguard_review::finding::Severity;
@@ -19,6 +22,20 @@ use safeguard_store::activity_reviews::{NewFinding, SourceResult};
 
 use crate::AppState;
 use crate::error::error_chain;
+
+/// The interval at which a running review's job stores its heartbeat when reading reports no
+/// progress, such as while a large file is hashed or the rules build the findings.
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The age at which a running review's heartbeat counts as stalled. It is ten times [`HEARTBEAT_INTERVAL`], so a live job is not taken for a stopped one when a busy
+/// database delays its writes (SQLite waits up to 10 seconds for its write lock). The margin
+/// also covers instances whose clocks differ by a few seconds.
+pub const STALE_HEARTBEAT: SignedDuration = SignedDuration::from_mins(5);
+
+/// The maximum number of times one review is claimed. A review that stalls after its last attempt fails
+/// instead of being queued again, because logs that stop the server every time (for example by
+/// exhausting its memory) would otherwise restart that failure forever.
+pub const MAX_REVIEW_ATTEMPTS: i64 = 3;
 
 /// The result of one run of a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,22 +73,22 @@ pub async fn run_forever(state: AppState, interval: Duration) {
     }
 }
 
-/// Starts every queued activity review, such as one whose upload task ended with the server
-/// before it started. Only queued reviews can be claimed, so a review another task or server
-/// instance is running is left alone.
-///
-/// NOTE: a review that was running when its server stopped stays `running`, because nothing
-/// here can tell it from a review another instance is still reading.
+/// Queues stalled activity reviews again, then starts every queued review, such as one whose
+/// upload task ended with the server before it started. Only queued reviews can be claimed, so
+/// a review another task or server instance is running is left alone.
 async fn resume_activity_reviews(state: &AppState) {
-    let unfinished = match state.store.unfinished_activity_reviews().await {
-        Ok(unfinished) => unfinished,
+    if let Err(error) = requeue_stalled_activity_reviews(state).await {
+        tracing::error!(job = "activity_review", error = %error_chain(&error), "queuing stalled activity reviews failed; retrying at the next interval");
+    }
+    let queued = match state.store.queued_activity_reviews().await {
+        Ok(queued) => queued,
         Err(error) => {
             tracing::error!(job = "activity_review", error = %error_chain(&error), "listing queued activity reviews failed; retrying at the next interval");
             return;
         }
     };
     // Each review runs on its own task so that a long review does not delay the calendar job.
-    for id in unfinished {
+    for id in queued {
         let state = state.clone();
         tokio::spawn(async move {
             if let Err(error) = run_activity_review(&state, id).await {
@@ -81,9 +98,30 @@ async fn resume_activity_reviews(state: &AppState) {
     }
 }
 
-/// Runs the activity review `id`: claims it, reads its stored logs with the review engine on
-/// the blocking pool, stores progress while reading, and stores the findings or the reason it
-/// failed. Returns [`Outcome::Idle`] when another job claimed the review first.
+/// Queues again every running review whose heartbeat is older than [`STALE_HEARTBEAT`], or
+/// fails it after [`MAX_REVIEW_ATTEMPTS`] claims. The logs it read are still stored, so the
+/// next job reads them from the start. Returns how many reviews changed.
+pub async fn requeue_stalled_activity_reviews(state: &AppState) -> Result<Outcome, safeguard_store::StoreError> {
+    let stalled = state
+        .store
+        .requeue_stalled_activity_reviews(STALE_HEARTBEAT, MAX_REVIEW_ATTEMPTS)
+        .await?;
+    for id in &stalled.requeued {
+        tracing::warn!(job = "activity_review", activity_review.id = %id, "activity review stalled and was queued again");
+    }
+    for id in &stalled.failed {
+        tracing::warn!(job = "activity_review", activity_review.id = %id, max_attempts = MAX_REVIEW_ATTEMPTS, "activity review stalled on its last attempt and failed");
+    }
+
+    let changed = stalled.requeued.len() + stalled.failed.len();
+    Ok(if changed == 0 { Outcome::Idle } else { Outcome::Completed(changed) })
+}
+
+/// Runs the activity review `id`: claims it, reads its logs with the review engine on the
+/// blocking pool, stores progress while reading, and stores the findings or the reason it
+/// failed. Uploaded logs are read from the evidence files. Logs on the server are read in place
+/// after checking them against the path and SHA-256 recorded when the review started. Returns
+/// [`Outcome::Idle`] when another job claimed the review first.
 pub async fn run_activity_review(state: &AppState, id: ActivityReviewId) -> Result<Outcome, safeguard_store::StoreError> {
     if !state.store.claim_activity_review(id).await? {
         return Ok(Outcome::Idle);
@@ -129,11 +167,8 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
         None => None,
     };
     let files = state.files.clone();
-    let hashes: Vec<(String, String)> = review
-        .sources
-        .iter()
-        .map(|source| (source.sha256.clone(), source.file_name.clone()))
-        .collect();
+    let roots = state.config.review_log_folders.clone();
+    let sources = review.sources.clone();
 
     // The period runs from midnight of its first day to midnight after its last day, in the
     // practice's zone.
@@ -170,11 +205,25 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
     };
 
     // The blocking reader reports bytes read through a watch channel, and this task writes the
-    // latest value to the database, so a slow database never slows the reading down.
+    // latest value to the database, so a slow database never slows the reading down. Each write
+    // also stores the heartbeat, and the timer writes it when reading reports no progress for a
+    // while, so another instance never takes this live job for a stalled one.
     let (sender, mut receiver) = tokio::sync::watch::channel(0i64);
     let store = state.store.clone();
     let updater = tokio::spawn(async move {
-        while receiver.changed().await.is_ok() {
+        let mut heartbeat = tokio::time::interval(HEARTBEAT_INTERVAL);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick completes at once; claiming the review has just stored a heartbeat.
+        heartbeat.tick().await;
+        loop {
+            tokio::select! {
+                changed = receiver.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+                _ = heartbeat.tick() => {}
+            }
             let done = *receiver.borrow_and_update();
             if let Err(error) = store.set_activity_review_progress(id, done).await {
                 tracing::warn!(job = "activity_review", activity_review.id = %id, error = %error_chain(&error), "progress not stored");
@@ -183,11 +232,14 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
     });
 
     let reading = tokio::task::spawn_blocking(move || -> Result<ReviewResults, String> {
-        let mut inputs = Vec::with_capacity(hashes.len());
+        let mut inputs = Vec::with_capacity(sources.len());
         let mut names = std::collections::HashMap::new();
-        for (sha256, file_name) in &hashes {
-            let path = files.verified_path(sha256).map_err(|error| error_chain(&error))?;
-            names.insert(path.display().to_string(), file_name.clone());
+        for source in &sources {
+            let path = match &source.server_path {
+                Some(server_path) => crate::log_folders::verified_server_file(&roots, server_path, &source.sha256)?,
+                None => files.verified_path(&source.sha256).map_err(|error| error_chain(&error))?,
+            };
+            names.insert(path.display().to_string(), source.file_name.clone());
             inputs.push(ReviewInput { path, format });
         }
         let progress = ChannelProgress {
@@ -196,7 +248,7 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
             current_size: AtomicU64::new(0),
         };
         let report = run_review(&inputs, options, &progress).map_err(|error| {
-            // The engine names the stored file by its hash path; the reviewer knows the upload name.
+            // The engine names each file by the path it read, which the message replaces with the file name.
             let mut message = error.to_string();
             for (path, name) in &names {
                 message = message.replace(path, name);
@@ -206,6 +258,14 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
             }
             message
         })?;
+
+        // A file read in place may have changed while the engine read it, and then the record
+        // would not say what was read. Uploads are evidence files that nothing rewrites.
+        for source in &sources {
+            if let Some(server_path) = &source.server_path {
+                crate::log_folders::verified_server_file(&roots, server_path, &source.sha256)?;
+            }
+        }
         Ok(convert_report(report, &names))
     });
     let result = reading.await.map_err(|error| format!("the review task failed: {error}"))?;
@@ -237,9 +297,9 @@ impl Progress for ChannelProgress {
     }
 }
 
-/// Converts the engine's report into what the store keeps, naming files by their upload name.
+/// Converts the engine's report into what the store keeps, naming files by their file name.
 fn convert_report(report: Report, names: &std::collections::HashMap<String, String>) -> ReviewResults {
-    let upload_name = |path: &str| names.get(path).cloned().unwrap_or_else(|| path.to_owned());
+    let file_name = |path: &str| names.get(path).cloned().unwrap_or_else(|| path.to_owned());
     let sources = report
         .sources
         .iter()
@@ -256,7 +316,7 @@ fn convert_report(report: Report, names: &std::collections::HashMap<String, Stri
             let mut evidence: Vec<String> = finding
                 .evidence
                 .iter()
-                .map(|item| format!("{}, {}", upload_name(&item.file), item.at))
+                .map(|item| format!("{}, {}", file_name(&item.file), item.at))
                 .collect();
             let listed = evidence.len() as u64;
             if finding.evidence_total > listed {

@@ -14,6 +14,7 @@ pub mod error;
 mod headers;
 pub mod jobs;
 mod layout;
+pub mod log_folders;
 pub mod review_roster;
 mod routes;
 mod session;
@@ -33,6 +34,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The largest upload accepted, in bytes.
     pub max_upload_bytes: usize,
+    /// The folders on the server whose log files an activity review may read in place, as
+    /// absolute paths; empty when reviews read uploaded files only.
+    pub review_log_folders: Vec<std::path::PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -40,6 +44,7 @@ impl Default for WebConfig {
         Self {
             secure_cookies: false,
             max_upload_bytes: 25 * 1024 * 1024,
+            review_log_folders: Vec::new(),
         }
     }
 }

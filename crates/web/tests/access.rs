@@ -294,7 +294,7 @@ async fn ehr_source_id(app: &TestApp) -> String {
 
 /// Creates a finished activity review with one undecided finding, and returns their ids.
 async fn activity_review_records(app: &TestApp) -> (String, String) {
-    use safeguard_store::activity_reviews::{NewActivityReview, NewFinding, SourceResult};
+    use safeguard_store::activity_reviews::{NewActivityReview, NewFinding, ReviewLogs, SourceResult};
 
     let official = app.store.users().await.unwrap()[0].id;
     let stored = app
@@ -308,7 +308,7 @@ async fn activity_review_records(app: &TestApp) -> (String, String) {
         format_override: None,
         obligation: None,
         ehr_source: None,
-        sources: vec![stored],
+        logs: ReviewLogs::Uploaded(vec![stored]),
     };
     let review = app.store.create_activity_review(official, &input).await.unwrap();
     assert!(app.store.claim_activity_review(review).await.unwrap());

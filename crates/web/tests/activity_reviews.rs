@@ -261,7 +261,7 @@ async fn auditor_sees_no_forms_body(app: &TestApp) {
 on_both!(auditor_sees_no_forms, auditor_sees_no_forms_body);
 
 async fn job_runs_review_once_body(app: &TestApp) {
-    use safeguard_store::activity_reviews::NewActivityReview;
+    use safeguard_store::activity_reviews::{NewActivityReview, ReviewLogs};
     use safeguard_web::jobs::{Outcome, run_activity_review};
 
     app.set_up().await;
@@ -273,7 +273,7 @@ async fn job_runs_review_once_body(app: &TestApp) {
         format_override: Some("syslog".into()),
         obligation: None,
         ehr_source: None,
-        sources: vec![stored],
+        logs: ReviewLogs::Uploaded(vec![stored]),
     };
     let id = app.store.create_activity_review(official, &input).await.unwrap();
 
@@ -287,3 +287,307 @@ async fn job_runs_review_once_body(app: &TestApp) {
     assert_eq!(review.progress_done, review.progress_total);
 }
 on_both!(job_runs_review_once, job_runs_review_once_body);
+
+async fn stalled_review_runs_again_body(app: &TestApp) {
+    use safeguard_store::activity_reviews::{NewActivityReview, ReviewLogs};
+    use safeguard_web::jobs::{Outcome, STALE_HEARTBEAT, requeue_stalled_activity_reviews, run_activity_review};
+
+    app.set_up().await;
+    let official = app.store.users().await.unwrap()[0].id;
+    let stored = app.state.files.write(AUTH_LOG.as_bytes(), "auth.log", "text/plain").unwrap();
+    let input = NewActivityReview {
+        period_from: date(2026, 11, 1),
+        period_to: date(2026, 11, 30),
+        format_override: None,
+        obligation: None,
+        ehr_source: None,
+        logs: ReviewLogs::Uploaded(vec![stored]),
+    };
+    let id = app.store.create_activity_review(official, &input).await.unwrap();
+    // A job claims the review and its server stops before it stores anything else.
+    assert!(app.store.claim_activity_review(id).await.unwrap());
+
+    let early = requeue_stalled_activity_reviews(&app.state).await.unwrap();
+    assert_eq!(early, Outcome::Idle, "a fresh heartbeat is left alone");
+    app.clock.advance(STALE_HEARTBEAT + jiff::SignedDuration::from_secs(1));
+    let requeued = requeue_stalled_activity_reviews(&app.state).await.unwrap();
+    let rerun = run_activity_review(&app.state, id).await.unwrap();
+
+    assert_eq!(requeued, Outcome::Completed(1));
+    assert!(matches!(rerun, Outcome::Completed(found) if found > 0), "{rerun:?}");
+    let review = app.store.activity_review(id).await.unwrap();
+    assert_eq!(review.state, ReviewState::Finished, "{:?}", review.failure);
+    assert_eq!(review.attempts, 2);
+    assert_eq!(review.sources[0].events, Some(7));
+    let actions: Vec<String> = app
+        .store
+        .ledger_entries()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|stored| stored.entry.action)
+        .filter(|action| action.starts_with("activity_review."))
+        .collect();
+    assert_eq!(
+        actions,
+        ["activity_review.started", "activity_review.requeued", "activity_review.finished"]
+    );
+}
+on_both!(stalled_review_runs_again, stalled_review_runs_again_body);
+
+/// A folder of allowed logs and a folder outside it, for reviews of logs on the server.
+struct LogFolders {
+    _base: tempfile::TempDir,
+    /// The folder the operator allows.
+    root: std::path::PathBuf,
+    /// A folder of November logs inside the root.
+    november: std::path::PathBuf,
+    /// A folder outside the root.
+    outside: std::path::PathBuf,
+}
+
+/// Creates the root with a November folder holding `auth.log`, a hidden file and a subfolder,
+/// and a folder outside the root. The hidden file and the subfolder's file match no format, so
+/// the review fails if either is read.
+fn log_folders() -> LogFolders {
+    let base = tempfile::tempdir().unwrap();
+    let root = base.path().join("logs");
+    let november = root.join("2026-11");
+    let outside = base.path().join("private");
+    std::fs::create_dir_all(november.join("archive")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(november.join("auth.log"), AUTH_LOG).unwrap();
+    std::fs::write(november.join(".notes"), "nothing a reader knows\n").unwrap();
+    std::fs::write(november.join("archive/old.txt"), "nothing a reader knows\n").unwrap();
+    std::fs::write(outside.join("secret.log"), AUTH_LOG).unwrap();
+    LogFolders {
+        _base: base,
+        root,
+        november,
+        outside,
+    }
+}
+
+/// Returns an application over `app`'s database that allows `root` for logs read in place.
+fn allowing(app: &TestApp, root: &std::path::Path) -> TestApp {
+    app.with_config(safeguard_web::WebConfig {
+        review_log_folders: vec![root.to_owned()],
+        ..safeguard_web::WebConfig::default()
+    })
+}
+
+/// Posts the new-review form with `server_folder` and no uploads.
+async fn post_folder(client: &mut common::Client<'_>, token: &str, server_folder: &str) -> common::Page {
+    client
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", token),
+                ("period_from", "2026-11-01"),
+                ("period_to", "2026-11-30"),
+                ("obligation", ""),
+                ("format", ""),
+                ("server_folder", server_folder),
+            ],
+            &[],
+        )
+        .await
+}
+
+async fn server_folder_is_reviewed_body(app: &TestApp) {
+    use sha2::{Digest, Sha256};
+
+    let folders = log_folders();
+    let app = allowing(app, &folders.root);
+    let mut official = app.set_up().await;
+    let list = official.get("/activity-review/reviews").await;
+    assert!(
+        list.body.contains("name=\"server_folder\" value=\"\">"),
+        "the folder field is enabled"
+    );
+    assert!(
+        list.body.contains(&folders.root.display().to_string()),
+        "the form names the allowed folder"
+    );
+
+    let started = post_folder(&mut official, &list.csrf(), folders.november.to_str().unwrap()).await;
+
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let id = review_id(started.location());
+    let review = wait_for_job(&app, id).await;
+    assert_eq!(review.state, ReviewState::Finished, "{:?}", review.failure);
+    assert_eq!(review.sources.len(), 1, "hidden files and subfolders are skipped");
+    let auth = std::fs::canonicalize(folders.november.join("auth.log")).unwrap();
+    let source = &review.sources[0];
+    assert_eq!(source.server_path.as_deref(), auth.to_str());
+    assert_eq!(source.file_name, "auth.log");
+    assert_eq!(source.size_bytes, AUTH_LOG.len() as i64);
+    assert_eq!(source.sha256, hex::encode(Sha256::digest(AUTH_LOG.as_bytes())));
+    assert_eq!(source.events, Some(7));
+
+    let rules: Vec<String> = app
+        .store
+        .review_findings(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|stored| stored.finding.rule)
+        .collect();
+    assert!(rules.contains(&"failed_login_burst_account".to_owned()), "{rules:?}");
+    assert!(rules.contains(&"success_after_failures".to_owned()), "{rules:?}");
+
+    let page = official.get(started.location()).await;
+    assert!(page.body.contains(auth.to_str().unwrap()), "the page shows the path read");
+    assert!(page.body.contains("auth.log, line 1"), "evidence names the file");
+
+    let entries = app.store.ledger_entries().await.unwrap();
+    let record = &entries
+        .iter()
+        .find(|stored| stored.entry.action == "activity_review.started")
+        .unwrap()
+        .entry;
+    let folder = std::fs::canonicalize(&folders.november).unwrap();
+    assert_eq!(record.payload["server_folder"], folder.to_str().unwrap());
+    assert_eq!(record.payload["sources"][0]["server_path"], auth.to_str().unwrap());
+    assert_eq!(record.payload["sources"][0]["sha256"], source.sha256.as_str());
+    assert!(app.state.files.read(&source.sha256).is_err(), "a file read in place is not copied");
+}
+on_both!(server_folder_is_reviewed, server_folder_is_reviewed_body);
+
+async fn server_folder_escapes_are_rejected_body(app: &TestApp) {
+    let folders = log_folders();
+    std::os::unix::fs::symlink(&folders.outside, folders.root.join("linked")).unwrap();
+    let mixed = folders.root.join("mixed");
+    std::fs::create_dir(&mixed).unwrap();
+    std::fs::write(mixed.join("auth.log"), AUTH_LOG).unwrap();
+    std::os::unix::fs::symlink(folders.outside.join("secret.log"), mixed.join("secret.log")).unwrap();
+    let app = allowing(app, &folders.root);
+    let mut official = app.set_up().await;
+    let token = official.get("/activity-review/reviews").await.csrf();
+
+    let cases = [
+        (folders.outside.display().to_string(), "is outside the folders the operator allowed"),
+        (format!("{}/../private", folders.root.display()), "which is not allowed"),
+        (
+            folders.root.join("linked").display().to_string(),
+            "leads through a symbolic link to a folder outside",
+        ),
+        (
+            mixed.display().to_string(),
+            "a symbolic link to a file outside the folders the operator allowed",
+        ),
+        ("logs/2026-11".to_owned(), "is not an absolute path"),
+        (folders.root.join("missing").display().to_string(), "was not found; check the path"),
+    ];
+    for (folder, message) in cases {
+        let page = post_folder(&mut official, &token, &folder).await;
+
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{folder}: {}", page.body);
+        assert!(page.body.contains("<strong>server folder</strong>"), "{folder}: {}", page.body);
+        assert!(page.body.contains(&folder), "the message names {folder}");
+        assert!(page.body.contains(message), "{folder}: expected {message:?} in {}", page.body);
+    }
+    assert!(
+        app.store.activity_reviews().await.unwrap().is_empty(),
+        "nothing is stored for a rejected folder"
+    );
+    let started = app
+        .store
+        .ledger_entries()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|stored| stored.entry.action == "activity_review.started")
+        .count();
+    assert_eq!(started, 0, "nothing is ledgered for a rejected folder");
+}
+on_both!(server_folder_escapes_are_rejected, server_folder_escapes_are_rejected_body);
+
+async fn server_folder_needs_setting_body(app: &TestApp) {
+    let folders = log_folders();
+    let mut official = app.set_up().await;
+    let list = official.get("/activity-review/reviews").await;
+    assert!(
+        list.body.contains("name=\"server_folder\" value=\"\" disabled>"),
+        "the folder field is disabled"
+    );
+    assert!(list.body.contains("review.log_folders"), "the form names the setting");
+    assert!(list.body.contains("SAFEGUARD_REVIEW_LOG_FOLDERS"), "the form names the variable");
+
+    let page = post_folder(&mut official, &list.csrf(), folders.november.to_str().unwrap()).await;
+
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.body.contains("has not allowed any folder on the server"), "{}", page.body);
+    assert!(page.body.contains("review.log_folders"), "{}", page.body);
+    assert!(app.store.activity_reviews().await.unwrap().is_empty());
+}
+on_both!(server_folder_needs_setting, server_folder_needs_setting_body);
+
+async fn folder_and_uploads_are_rejected_body(app: &TestApp) {
+    let folders = log_folders();
+    let app = allowing(app, &folders.root);
+    let mut official = app.set_up().await;
+    let token = official.get("/activity-review/reviews").await.csrf();
+    let november = folders.november.display().to_string();
+
+    let page = official
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", &token),
+                ("period_from", "2026-11-01"),
+                ("period_to", "2026-11-30"),
+                ("obligation", ""),
+                ("format", ""),
+                ("server_folder", &november),
+            ],
+            &[("logs", "auth.log", AUTH_LOG.as_bytes())],
+        )
+        .await;
+
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.body.contains("upload files or enter a folder, not both"), "{}", page.body);
+    assert!(app.store.activity_reviews().await.unwrap().is_empty());
+}
+on_both!(folder_and_uploads_are_rejected, folder_and_uploads_are_rejected_body);
+
+async fn changed_server_file_fails_review_body(app: &TestApp) {
+    use safeguard_store::activity_reviews::{NewActivityReview, ReviewLogs, ServerFile};
+    use safeguard_web::jobs::run_activity_review;
+    use sha2::{Digest, Sha256};
+
+    let folders = log_folders();
+    let app = allowing(app, &folders.root);
+    app.set_up().await;
+    let official = app.store.users().await.unwrap()[0].id;
+    let folder = std::fs::canonicalize(&folders.november).unwrap();
+    let auth = folder.join("auth.log");
+    let input = NewActivityReview {
+        period_from: date(2026, 11, 1),
+        period_to: date(2026, 11, 30),
+        format_override: None,
+        obligation: None,
+        ehr_source: None,
+        logs: ReviewLogs::ServerFolder {
+            folder: folder.display().to_string(),
+            files: vec![ServerFile {
+                path: auth.display().to_string(),
+                file_name: "auth.log".into(),
+                size_bytes: AUTH_LOG.len() as i64,
+                sha256: hex::encode(Sha256::digest(AUTH_LOG.as_bytes())),
+            }],
+        },
+    };
+    let id = app.store.create_activity_review(official, &input).await.unwrap();
+    std::fs::write(&auth, format!("{AUTH_LOG}{AUTH_LOG}")).unwrap();
+
+    run_activity_review(&app.state, id).await.unwrap();
+
+    let review = app.store.activity_review(id).await.unwrap();
+    assert_eq!(review.state, ReviewState::Failed);
+    let failure = review.failure.unwrap_or_default();
+    assert!(failure.contains("changed after the review was started"), "{failure}");
+    assert!(failure.contains(&auth.display().to_string()), "{failure}");
+    assert!(app.store.review_findings(id).await.unwrap().is_empty());
+}
+on_both!(changed_server_file_fails_review, changed_server_file_fails_review_body);

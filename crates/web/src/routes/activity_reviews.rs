@@ -1,8 +1,12 @@
-//! Activity reviews: upload logs, follow the background job, decide each finding and sign.
+//! Activity reviews: upload logs or name a folder on the server, follow the background job,
+//! decide each finding and sign.
 //!
-//! Uploading stores each log as an evidence file and starts a task that runs the review engine
+//! Uploading stores each log as an evidence file. Naming a folder records the path, size and
+//! SHA-256 of each file in it, which the job reads in place; [`crate::log_folders`] keeps the
+//! folder inside the ones the operator allowed. Either way a task then runs the review engine
 //! (see [`crate::jobs::run_activity_review`]). EHR CSV files are read with the column mapping of
-//! the EHR log source the reviewer chooses, or the default mapping, and the review keeps a copy. While the job runs, the review page reloads
+//! the EHR log source the reviewer chooses, or the default mapping, and the review keeps a copy.
+//! While the job runs, the review page reloads
 //! itself every two seconds through a `refresh` meta element, because the content security
 //! policy forbids inline scripts. A follow-up decision opens an item of the risk management
 //! plan, and signing completes the calendar item of the schedule entry the review was
@@ -23,11 +27,10 @@ use safeguard_domain::risk::PlanItemInput;
 use safeguard_domain::values::InvalidValue;
 use safeguard_review::readers::Format;
 use safeguard_store::activity_reviews::{
-    ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewState,
+    ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewLogs, ReviewState,
 };
 use safeguard_store::calendar::Obligation;
 use safeguard_store::ehr_sources::EhrLogSource;
-use safeguard_store::evidence::StoredFile;
 use safeguard_store::risk::RiskEntry;
 use serde::Deserialize;
 
@@ -54,6 +57,7 @@ struct NewReviewForm {
     format: String,
     obligation: String,
     ehr_source: String,
+    server_folder: String,
 }
 
 #[derive(Template)]
@@ -64,6 +68,8 @@ struct ListPage {
     schedule: Vec<Obligation>,
     ehr_sources: Vec<EhrLogSource>,
     formats: Vec<&'static str>,
+    /// The folders the operator allowed for logs read in place, as one line; empty when none.
+    log_folders: String,
     form: NewReviewForm,
     errors: Vec<InvalidValue>,
 }
@@ -94,6 +100,7 @@ async fn list_page(
         schedule,
         ehr_sources: state.store.ehr_log_sources().await?,
         formats: Format::ALL.iter().map(|format| format.name()).collect(),
+        log_folders: crate::log_folders::describe_roots(&state.config.review_log_folders),
         form,
         errors,
     })
@@ -113,51 +120,22 @@ pub(crate) async fn list(
     render(&page)
 }
 
+/// A log file uploaded with the form: its name, media type and content.
+type Upload = (String, String, Vec<u8>);
+
 /// Starts a review from a multipart form with the period, the optional format and schedule
-/// entry, and one or more log files, then starts the job that reads them.
+/// entry, and either uploaded log files or a folder on the server, then starts the job that
+/// reads them. Every input is checked, and every file in a folder hashed, before anything is
+/// stored.
 pub(crate) async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     csrf: CsrfToken,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, AppError> {
     user.require(Permission::CompleteObligations)?;
 
-    let mut form = NewReviewForm::default();
-    let mut uploads: Vec<(String, String, Vec<u8>)> = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|error| AppError::Refused(format!("the upload could not be read: {error}")))?
-    {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "logs" {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let media_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|error| AppError::Refused(format!("the upload could not be read: {error}")))?;
-            if !bytes.is_empty() {
-                uploads.push((file_name, media_type, bytes.to_vec()));
-            }
-            continue;
-        }
-
-        let text = field
-            .text()
-            .await
-            .map_err(|error| AppError::Refused(format!("the form could not be read: {error}")))?;
-        match name.as_str() {
-            "period_from" => form.period_from = text,
-            "period_to" => form.period_to = text,
-            "format" => form.format = text,
-            "obligation" => form.obligation = text,
-            "ehr_source" => form.ehr_source = text,
-            _ => {}
-        }
-    }
-
+    let (form, uploads) = read_new_review_form(multipart).await?;
     let mut errors = Vec::new();
     let period_from = parse_day("period from", &form.period_from, &mut errors);
     let period_to = parse_day("period to", &form.period_to, &mut errors);
@@ -187,9 +165,33 @@ pub(crate) async fn create(
             .ok(),
     };
     let ehr_source = parse_ehr_source(&state, &form.ehr_source, &mut errors).await?;
-    if uploads.is_empty() {
-        errors.push(InvalidValue::new("log files", "are missing; choose at least one log file"));
-    }
+
+    // Listing the folder is cheap, so its errors are reported with the others. Hashing its files
+    // reads them whole, so it waits until the rest of the form is valid.
+    let folder = form.server_folder.trim().to_owned();
+    let listing = if folder.is_empty() {
+        if uploads.is_empty() {
+            errors.push(InvalidValue::new(
+                "log files",
+                "are missing; choose at least one log file, or enter a folder on the server",
+            ));
+        }
+        None
+    } else if !uploads.is_empty() {
+        errors.push(InvalidValue::new(
+            "log files",
+            format!("were chosen together with the server folder {folder:?}; upload files or enter a folder, not both"),
+        ));
+        None
+    } else {
+        let roots = state.config.review_log_folders.clone();
+        let requested = folder.clone();
+        blocking(move || crate::log_folders::list_folder(&roots, &requested))
+            .await?
+            .map_err(|invalid| errors.push(invalid))
+            .ok()
+    };
+
     let (Some(period_from), Some(period_to)) = (period_from, period_to) else {
         return render_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -203,28 +205,89 @@ pub(crate) async fn create(
         );
     }
 
-    let files = state.files.clone();
-    let sources: Vec<StoredFile> = tokio::task::spawn_blocking(move || {
-        uploads
-            .iter()
-            .map(|(name, media_type, bytes)| files.write(bytes, name, media_type))
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await
-    .map_err(|error| AppError::Internal(format!("log write task failed: {error}")))??;
+    let logs = match listing {
+        Some(listing) => match blocking(move || crate::log_folders::hash_files(listing)).await? {
+            Ok((folder, files)) => ReviewLogs::ServerFolder { folder, files },
+            Err(invalid) => {
+                return render_with_status(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &list_page(&state, &user, &csrf, form, vec![invalid]).await?,
+                );
+            }
+        },
+        None => {
+            let files = state.files.clone();
+            let stored = blocking(move || {
+                uploads
+                    .iter()
+                    .map(|(name, media_type, bytes)| files.write(bytes, name, media_type))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await??;
+            ReviewLogs::Uploaded(stored)
+        }
+    };
     let input = NewActivityReview {
         period_from,
         period_to,
         format_override,
         obligation,
         ehr_source,
-        sources,
+        logs,
     };
     let id = state.store.create_activity_review(user.id(), &input).await?;
-    tracing::info!(user.id = %user.id(), activity_review.id = %id, files = input.sources.len(), "activity review started");
+    tracing::info!(user.id = %user.id(), activity_review.id = %id, files = input.logs.len(), server_folder = matches!(input.logs, ReviewLogs::ServerFolder { .. }), "activity review started");
 
     spawn_review_job(state.clone(), id);
     Ok(Redirect::to(&format!("/activity-review/reviews/{id}")).into_response())
+}
+
+/// Reads the new-review form's fields and its uploaded files, leaving out empty file fields.
+async fn read_new_review_form(mut multipart: Multipart) -> Result<(NewReviewForm, Vec<Upload>), AppError> {
+    let mut form = NewReviewForm::default();
+    let mut uploads = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| AppError::Refused(format!("the upload could not be read: {error}")))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "logs" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let media_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|error| AppError::Refused(format!("the upload could not be read: {error}")))?;
+            if !bytes.is_empty() {
+                uploads.push((file_name, media_type, bytes.to_vec()));
+            }
+            continue;
+        }
+
+        let text = field
+            .text()
+            .await
+            .map_err(|error| AppError::Refused(format!("the form could not be read: {error}")))?;
+        match name.as_str() {
+            "period_from" => form.period_from = text,
+            "period_to" => form.period_to = text,
+            "format" => form.format = text,
+            "obligation" => form.obligation = text,
+            "ehr_source" => form.ehr_source = text,
+            "server_folder" => form.server_folder = text,
+            _ => {}
+        }
+    }
+    Ok((form, uploads))
+}
+
+/// Runs file work on the blocking pool, so a large folder or upload does not stall other
+/// requests.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| AppError::Internal(format!("file task failed: {error}")))
 }
 
 /// Starts the job of review `id` on its own task, logging a failure to store its outcome.

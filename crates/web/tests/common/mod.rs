@@ -120,6 +120,22 @@ impl TestApp {
         }
     }
 
+    /// Returns an application over the same database with `config`, such as one that allows
+    /// log folders. This application keeps the database and removes it in [`TestApp::finish`].
+    pub fn with_config(&self, config: WebConfig) -> TestApp {
+        let state = AppState {
+            config: Arc::new(config),
+            ..self.state.clone()
+        };
+        TestApp {
+            router: safeguard_web::router(state.clone()),
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            state,
+            database: None,
+        }
+    }
+
     /// Removes the database.
     pub async fn finish(mut self) {
         if let Some(database) = self.database.take() {
