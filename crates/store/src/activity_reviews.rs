@@ -17,6 +17,8 @@
 //! This module stores findings as plain values, so the store does not depend on the review
 //! engine; the web crate converts the engine's report.
 
+use std::collections::HashMap;
+
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use safeguard_domain::clock::format_instant;
@@ -378,6 +380,7 @@ impl DecisionCounts {
 }
 
 const REVIEW_COLUMNS: &str = "r.id, r.period_from, r.period_to, r.format_override, r.obligation_id, r.state, r.progress_done, r.progress_total, r.failure, r.heartbeat_at, r.attempts, r.syslog_time_basis, r.created_at, r.finished_at, r.signed_at, r.signed_on, r.signature, r.completed_instance_id, r.ehr_source_id, r.ehr_source_name, r.ehr_source_version, r.ehr_mapping, signer.display_name AS signed_by_name";
+const SOURCE_COLUMNS: &str = "position, sha256, file_name, size_bytes, server_path, format, events, unreadable";
 const REVIEW_FROM: &str = "FROM activity_reviews r LEFT JOIN users signer ON signer.id = r.signed_by";
 const FINDING_COLUMNS: &str = "f.id, f.review_id, f.rule, f.severity, f.account, f.person, f.client, f.first_seen, f.last_seen, f.event_count, f.evidence, f.explanation, f.decision, f.notes, f.plan_item_id, decider.display_name AS decided_by_name";
 const FINDING_FROM: &str = "FROM activity_review_findings f LEFT JOIN users decider ON decider.id = f.decided_by";
@@ -485,7 +488,25 @@ impl Store {
         ))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(review_from_row).collect()
+        let mut reviews: Vec<ActivityReview> = rows.iter().map(review_from_row).collect::<Result<_, _>>()?;
+
+        // One query for the sources of every review, rather than one per review.
+        let sources = sqlx::query(composed_sql!(
+            "SELECT review_id, {SOURCE_COLUMNS} FROM activity_review_sources ORDER BY review_id, position"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_review: HashMap<String, Vec<ReviewSource>> = HashMap::new();
+        for row in &sources {
+            by_review
+                .entry(rows::text(row, "review_id")?)
+                .or_default()
+                .push(source_from_row(row)?);
+        }
+        for review in &mut reviews {
+            review.sources = by_review.remove(&review.id.to_string()).unwrap_or_default();
+        }
+        Ok(reviews)
     }
 
     /// Returns one activity review with its sources.
@@ -497,10 +518,12 @@ impl Store {
             .await?;
         let mut review = review_from_row(&row.ok_or(StoreError::NotFound { kind: "activity review" })?)?;
 
-        let sources = sqlx::query("SELECT position, sha256, file_name, size_bytes, server_path, format, events, unreadable FROM activity_review_sources WHERE review_id = $1 ORDER BY position")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let sources = sqlx::query(composed_sql!(
+            "SELECT {SOURCE_COLUMNS} FROM activity_review_sources WHERE review_id = $1 ORDER BY position"
+        ))
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
         review.sources = sources.iter().map(source_from_row).collect::<Result<_, _>>()?;
         Ok(review)
     }

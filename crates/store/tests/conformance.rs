@@ -1316,6 +1316,8 @@ mod activity_review_store {
             assert_eq!(review.state, ReviewState::Queued);
             assert_eq!(review.progress_total, stored.size_bytes);
             assert_eq!(review.sources[0].sha256, stored.sha256);
+            let listed = store.activity_reviews().await.unwrap();
+            assert_eq!(listed[0].sources.len(), 1, "the list carries each review's files");
             assert_eq!(store.queued_activity_reviews().await.unwrap(), vec![id]);
 
             assert!(store.claim_activity_review(id).await.unwrap());
