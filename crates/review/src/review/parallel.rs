@@ -484,6 +484,43 @@ mod tests {
         assert_eq!(complete_records_len(b"\"a\"b\"\nc"), Some(6));
     }
 
+    fn records(bytes: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+        let mut record = csv::ByteRecord::new();
+        let mut all = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap_or(false) {
+            all.push(record.iter().map(<[u8]>::to_vec).collect());
+        }
+        all
+    }
+
+    /// Splitting anywhere `complete_records_len` allows leaves the records the csv reader sees
+    /// unchanged, for random text made of the bytes that matter to quoting.
+    #[test]
+    fn split_points_keep_records_whole() {
+        let alphabet = b"ab,\"\n\r";
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        for _ in 0..500 {
+            let length = next(40);
+            let text: Vec<u8> = (0..length).map(|_| alphabet[next(alphabet.len())]).collect();
+            let whole = records(&text);
+            for prefix in 0..=text.len() {
+                let Some(split) = complete_records_len(&text[..prefix]) else {
+                    continue;
+                };
+                let mut parts = records(&text[..split]);
+                parts.extend(records(&text[split..]));
+                assert_eq!(parts, whole, "text {:?} split at {split}", String::from_utf8_lossy(&text));
+            }
+        }
+    }
+
     #[test]
     fn boundaries_agree_with_the_csv_reader() {
         let text = b"a,\"b\nc\",d\n\"e\"\"f\",g\"h,i\nj,k\n\"l\"m,\"n\r\no\"\np,q";
