@@ -15,9 +15,13 @@
 //! the `.log` files they were parsed from, and their evidence must point one line lower,
 //! because the CSV's header row is line 1.
 //!
-//! Files deliberately left out: the OTRF zip archives (their `.security-auth-sample.json` lines
-//! are reviewed instead), and the HHS breach-portal export, which is a list of breaches and not
-//! an activity log (it is checked to be rejected as an unknown format).
+//! The OTRF zip archives are reviewed whole, each entry as its own source, and give the same
+//! findings as the `.security-auth-sample.json` files cut from them, because the samples hold
+//! every Security event the rules read. The expectations for the archives were worked out with
+//! a separate Python script over the JSON lines.
+//!
+//! One file is deliberately left out: the HHS breach-portal export, which is a list of
+//! breaches and not an activity log (it is checked to be rejected as an unknown format).
 
 use std::path::PathBuf;
 
@@ -87,8 +91,32 @@ fn assert_review(relative: &str, year: i16, format: Format, events: u64, expecte
     assert_eq!(source.format, format, "format of {relative}");
     assert_eq!(source.events, events, "events in {relative}");
     assert_eq!(source.unreadable, 0, "unreadable entries in {relative}");
+    assert_findings(relative, &report, expected);
+}
 
-    let actual = findings(&report);
+/// Asserts that reviewing the zip archive `relative` gives one source, its file entry `entry`,
+/// with the format, event count and findings given.
+fn assert_archive_review(relative: &str, entry: &str, format: Format, events: u64, expected: &[Expected]) {
+    let report = review(relative, 2024);
+
+    let names: Vec<&str> = report.sources.iter().map(|source| source.path.as_str()).collect();
+    let expected_name = format!("{}!{entry}", corpus_path(relative).display());
+    assert_eq!(names, [expected_name.as_str()], "sources of {relative}");
+    let source = &report.sources[0];
+    assert_eq!(source.format, format, "format of {relative}");
+    assert_eq!(source.events, events, "events in {relative}");
+    assert_eq!(source.outside_period, 0, "events outside the period in {relative}");
+    assert_eq!(source.unreadable, 0, "unreadable entries in {relative}");
+    for finding in &report.findings {
+        for evidence in &finding.evidence {
+            assert_eq!(evidence.file, expected_name, "evidence file of {} in {relative}", finding.rule.id());
+        }
+    }
+    assert_findings(relative, &report, expected);
+}
+
+fn assert_findings(relative: &str, report: &Report, expected: &[Expected]) {
+    let actual = findings(report);
     let expected: Vec<(String, String, u64, String, String)> = expected
         .iter()
         .map(|(rule, who, count, first, last)| ((*rule).into(), (*who).into(), *count, (*first).into(), (*last).into()))
@@ -772,52 +800,95 @@ fn evtx_fast_create_delete() {
     );
 }
 
-/// "backdoor" created and deleted by pgustavo; the group change (4728 to "None") is not privileged; times come from @timestamp.
+/// Findings in the OTRF Empire WMIC backdoor dataset: "backdoor" created and deleted by
+/// pgustavo. The group change (4728 to "None") is not privileged, and times come from
+/// `@timestamp`.
+const BACKDOOR_FINDINGS: &[Expected] = &[
+    (
+        "account_created",
+        "backdoor",
+        1,
+        "2020-09-14T12:06:03.907Z",
+        "2020-09-14T12:06:03.907Z",
+    ),
+    (
+        "account_deleted",
+        "backdoor",
+        1,
+        "2020-09-14T12:06:03.91Z",
+        "2020-09-14T12:06:03.91Z",
+    ),
+];
+
+/// The security-auth sample of the backdoor dataset.
 #[test]
 #[ignore = "needs SAFEGUARD_CORPUS_DIR"]
 fn nxlog_backdoor_created_deleted() {
-    let expected: &[Expected] = &[
-        (
-            "account_created",
-            "backdoor",
-            1,
-            "2020-09-14T12:06:03.907Z",
-            "2020-09-14T12:06:03.907Z",
-        ),
-        (
-            "account_deleted",
-            "backdoor",
-            1,
-            "2020-09-14T12:06:03.91Z",
-            "2020-09-14T12:06:03.91Z",
-        ),
-    ];
     assert_review(
         "otrf-security-datasets/empire_wmic_add_user_backdoor_2020-09-14080546.security-auth-sample.json",
         2024,
         Format::WindowsJson,
         31,
-        expected,
+        BACKDOOR_FINDINGS,
     );
 }
 
-/// Seven accounts tried from WORKSTATION5, seen both as 4625 on the workstation and as 4776 on the DC: 14 attempts.
+/// The whole backdoor dataset, zipped: 12,278 events of every channel, of which 31 are
+/// Security events the rules read (26 logons 4624, and one each of 4648, 4720, 4726, 4728 and
+/// 4768), the same 31 as in the sample. The logons are pgustavo's from 172.18.39.5 at 12:06 UTC
+/// on a Monday, inside office hours, and the machine account WORKSTATION5$, which is a system
+/// account, so only the account changes are reported.
+#[test]
+#[ignore = "needs SAFEGUARD_CORPUS_DIR"]
+fn nxlog_backdoor_zip() {
+    assert_archive_review(
+        "otrf-security-datasets/empire_wmic_add_user_backdoor.zip",
+        "empire_wmic_add_user_backdoor_2020-09-14080546.json",
+        Format::WindowsJson,
+        31,
+        BACKDOOR_FINDINGS,
+    );
+}
+
+/// Findings in the OTRF PurpleSharp playbook dataset: seven accounts tried from WORKSTATION5,
+/// seen both as 4625 on the workstation and as 4776 on the DC, 14 attempts in 172 ms. The
+/// 4625s name no address ("-"), so the workstation name is the client. The 14 failures also
+/// form an address burst, which the spray covers and so is not reported again.
+const WORKSTATION_SPRAY_FINDINGS: &[Expected] = &[(
+    "password_spray",
+    "WORKSTATION5",
+    14,
+    "2020-10-22T08:29:55.21Z",
+    "2020-10-22T08:29:55.382Z",
+)];
+
+/// The security-auth sample of the PurpleSharp dataset.
 #[test]
 #[ignore = "needs SAFEGUARD_CORPUS_DIR"]
 fn nxlog_workstation_spray() {
-    let expected: &[Expected] = &[(
-        "password_spray",
-        "WORKSTATION5",
-        14,
-        "2020-10-22T08:29:55.21Z",
-        "2020-10-22T08:29:55.382Z",
-    )];
     assert_review(
         "otrf-security-datasets/purplesharp_ad_playbook_I_2020-10-22042947.security-auth-sample.json",
         2024,
         Format::WindowsJson,
         63,
-        expected,
+        WORKSTATION_SPRAY_FINDINGS,
+    );
+}
+
+/// The whole PurpleSharp dataset, zipped: 25,993 events, of which 63 are Security events the
+/// rules read (49 logons 4624, seven 4625 and seven 4776), the same 63 as in the sample. Each
+/// account fails twice, once in each log, below the burst threshold of five, and pgustavo's
+/// next logon follows two failures, below the three that success after failures needs. The
+/// successful logons are pgustavo's at 08:29–08:30 UTC on a Thursday, inside office hours.
+#[test]
+#[ignore = "needs SAFEGUARD_CORPUS_DIR"]
+fn nxlog_workstation_spray_zip() {
+    assert_archive_review(
+        "otrf-security-datasets/purplesharp_ad_playbook_I.zip",
+        "purplesharp_ad_playbook_I_2020-10-22042947.json",
+        Format::WindowsJson,
+        63,
+        WORKSTATION_SPRAY_FINDINGS,
     );
 }
 

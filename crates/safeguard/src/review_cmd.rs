@@ -27,11 +27,13 @@ const PROGRESS_MIN_BYTES: u64 = 8 * 1024 * 1024;
 #[derive(Debug, clap::Args)]
 pub struct ReviewArgs {
     /// Log files to review (syslog, loghub structured CSV of syslog, EVTX, Windows JSON, FHIR
-    /// AuditEvent, EHR CSV, Entra ID, Google Workspace).
+    /// AuditEvent, EHR CSV, Entra ID, Google Workspace), or zip archives of them. Each file in
+    /// an archive is reviewed as its own source.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Format of every file, instead of detecting it from the content. One of: syslog,
+    /// Format of every file, and of every file in a zip archive, instead of detecting it from
+    /// the content. One of: syslog,
     /// loghub-csv, evtx, windows-json, fhir-json, fhir-ndjson, fhir-xml, ehr-csv, entra-csv,
     /// entra-json, google-login.
     #[arg(long, value_name = "FORMAT")]

@@ -213,6 +213,46 @@ pub enum ReadError {
         /// The column name the mapping gives for the field.
         column: String,
     },
+    /// A zip archive or one of its entries is damaged or cannot be read.
+    #[error("{path}: not a readable zip archive: {reason}")]
+    InvalidArchive {
+        /// The archive, or the entry as `ARCHIVE!ENTRY`.
+        path: PathBuf,
+        /// Description of the damage or the unsupported feature.
+        reason: String,
+    },
+    /// A zip archive exceeds a limit that guards against zip bombs.
+    #[error("{path}: the archive is too large to review: {reason}; unzip it and review the files it contains")]
+    ArchiveTooLarge {
+        /// The archive.
+        path: PathBuf,
+        /// The limit exceeded.
+        reason: String,
+    },
+    /// A zip archive contains another zip archive, which is not opened.
+    #[error("{path} is a zip archive inside a zip archive, which is not opened; extract it and review its files")]
+    NestedArchive {
+        /// The inner archive, as `ARCHIVE!ENTRY`.
+        path: PathBuf,
+    },
+}
+
+impl ReadError {
+    /// Returns the error with `path` in place of the file it names, for a file read under
+    /// another name, such as a zip entry extracted to a temporary file.
+    pub(crate) fn with_path(mut self, name: &Path) -> Self {
+        match &mut self {
+            Self::Io { path, .. }
+            | Self::UnknownFormat { path }
+            | Self::InvalidEvtx { path, .. }
+            | Self::InvalidCsvHeader { path, .. }
+            | Self::MissingEhrColumn { path, .. }
+            | Self::InvalidArchive { path, .. }
+            | Self::ArchiveTooLarge { path, .. }
+            | Self::NestedArchive { path } => *path = name.to_owned(),
+        }
+        self
+    }
 }
 
 /// Settings that readers need beyond the bytes themselves.
@@ -265,7 +305,7 @@ impl<R: Seek> Seek for CountingReader<R> {
 }
 
 /// How many bytes of a file detection looks at.
-const SNIFF_LEN: usize = 64 * 1024;
+pub(crate) const SNIFF_LEN: usize = 64 * 1024;
 
 /// Detects the format of a file by its content, recognizing EHR access logs by the default
 /// column mapping.

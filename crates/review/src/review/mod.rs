@@ -2,12 +2,14 @@
 //! build the report.
 //!
 //! Formats are detected for every file before any is read, so a file of unknown format stops
-//! the run at once instead of after an hour of reading the others. A large EHR access log is
-//! read on several threads ([`parallel`]); every other file is read in one pass.
+//! the run at once instead of after an hour of reading the others. A zip archive is opened and
+//! each file inside becomes its own source ([`archive`]). A large EHR access log is read on
+//! several threads ([`parallel`]); every other file is read in one pass.
 
+mod archive;
 mod parallel;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -18,17 +20,21 @@ use crate::readers::{Format, ReadError, ReadItem, ReaderOptions, detect_format_w
 use crate::report::{Report, SourceSummary};
 use crate::roster::Roster;
 use crate::rules::{Reviewer, RuleConfig};
+use archive::{ArchiveBudget, ArchiveEntry, ArchiveLimits};
+pub use archive::{MAX_ARCHIVE_BYTES, MAX_ARCHIVE_ENTRIES};
 use parallel::Parallelism;
 
 /// How many items pass between two progress updates.
 const PROGRESS_EVERY: u64 = 8192;
 
-/// One file to review.
+/// One file to review. A zip archive is recognized by its content, and each file inside it is
+/// reviewed as its own source.
 #[derive(Clone, Debug)]
 pub struct ReviewInput {
     /// The file.
     pub path: PathBuf,
-    /// Its format, or `None` to detect it from the content.
+    /// Its format, or the format of every file inside a zip archive, or `None` to detect it
+    /// from the content.
     pub format: Option<Format>,
 }
 
@@ -59,6 +65,10 @@ impl ReviewOptions {
 }
 
 /// Receives progress while files are read. Every method has an empty default.
+///
+/// A file inside a zip archive is started under its source name, `ARCHIVE!ENTRY`, with its
+/// compressed size, and advances in proportion to the uncompressed bytes read. The sizes of
+/// the files of one archive then add up to about the archive's size on disk.
 pub trait Progress {
     /// Starts a file of `bytes` bytes.
     fn start_file(&self, _path: &std::path::Path, _bytes: u64) {}
@@ -81,7 +91,13 @@ pub fn time_zone_name(time_zone: &TimeZone) -> String {
 /// Reviews the files and returns the report. Fails on the first file that cannot be opened,
 /// detected or read; unreadable lines inside a file are listed in the report instead.
 pub fn run_review(inputs: &[ReviewInput], options: ReviewOptions, progress: &dyn Progress) -> Result<Report, ReadError> {
-    run_review_with(inputs, options, progress, Parallelism::for_this_machine())
+    run_review_with(inputs, options, progress, Parallelism::for_this_machine(), ArchiveLimits::default())
+}
+
+/// The kind of one input: a log file of one format, or a zip archive of entries.
+enum InputPlan {
+    File(Format),
+    Archive(Vec<ArchiveEntry>),
 }
 
 fn run_review_with(
@@ -89,21 +105,56 @@ fn run_review_with(
     options: ReviewOptions,
     progress: &dyn Progress,
     parallelism: Parallelism,
+    limits: ArchiveLimits,
 ) -> Result<Report, ReadError> {
-    let mut formats = Vec::with_capacity(inputs.len());
+    let mut plans = Vec::with_capacity(inputs.len());
+    let mut formats = Vec::new();
     for input in inputs {
-        let format = match input.format {
-            Some(format) => format,
-            None => detect_format_with(&input.path, &options.readers.ehr_mapping)?,
+        let plan = if archive::is_zip(&input.path)? {
+            let entries = archive::list_entries(&input.path, input.format, &options.readers.ehr_mapping, limits)?;
+            formats.extend(entries.iter().map(|entry| entry.format));
+            InputPlan::Archive(entries)
+        } else {
+            let format = match input.format {
+                Some(format) => format,
+                None => detect_format_with(&input.path, &options.readers.ehr_mapping)?,
+            };
+            formats.push(format);
+            InputPlan::File(format)
         };
-        formats.push(format);
+        plans.push(plan);
     }
 
     let mut reviewer = Reviewer::new(options.rules.clone(), options.practice_time_zone.clone(), options.roster.clone());
-    let mut sources = Vec::with_capacity(inputs.len());
-    for (index, (input, format)) in inputs.iter().zip(&formats).enumerate() {
-        let summary = review_file(index, input, *format, &options, parallelism, &mut reviewer, progress)?;
-        sources.push(summary);
+    let mut sources = Vec::with_capacity(formats.len());
+    for (input, plan) in inputs.iter().zip(&plans) {
+        match plan {
+            InputPlan::File(format) => {
+                let file = FileToRead {
+                    path: &input.path,
+                    name: &input.path,
+                    format: *format,
+                };
+                let summary = review_file(sources.len(), &file, &options, parallelism, &mut reviewer, progress)?;
+                sources.push(summary);
+            }
+            InputPlan::Archive(entries) => {
+                let mut budget = ArchiveBudget::new(limits);
+                for entry in entries {
+                    let summary = review_entry(
+                        sources.len(),
+                        &input.path,
+                        entry,
+                        &mut budget,
+                        &options,
+                        parallelism,
+                        &mut reviewer,
+                        progress,
+                    )?;
+                    sources.push(summary);
+                }
+            }
+        }
     }
 
     let syslog_time_basis = formats.iter().any(|format| format.uses_syslog_time()).then(|| {
@@ -124,27 +175,90 @@ fn run_review_with(
     ))
 }
 
-fn review_file(
-    index: usize,
-    input: &ReviewInput,
+/// A file on disk to read, and the name its source has in the report.
+struct FileToRead<'a> {
+    path: &'a Path,
+    name: &'a Path,
     format: Format,
+}
+
+/// Extracts one archive entry to a temporary file and reviews it as source number `source`.
+#[allow(clippy::too_many_arguments)]
+fn review_entry(
+    source: usize,
+    archive_path: &Path,
+    entry: &ArchiveEntry,
+    budget: &mut ArchiveBudget,
     options: &ReviewOptions,
     parallelism: Parallelism,
     reviewer: &mut Reviewer,
     progress: &dyn Progress,
 ) -> Result<SourceSummary, ReadError> {
-    let size = std::fs::metadata(&input.path).map_or(0, |m| m.len());
-    progress.start_file(&input.path, size);
+    let (temporary, size) = archive::extract(archive_path, entry, budget)?;
+    let file = FileToRead {
+        path: temporary.path(),
+        name: &entry.source_name,
+        format: entry.format,
+    };
+    let scaled = ScaledProgress {
+        inner: progress,
+        numerator: entry.compressed_size,
+        denominator: size,
+    };
+    review_file(source, &file, options, parallelism, reviewer, &scaled).map_err(|error| error.with_path(&entry.source_name))
+}
+
+/// Passes progress on with byte counts scaled by `numerator / denominator`.
+struct ScaledProgress<'a> {
+    inner: &'a dyn Progress,
+    numerator: u64,
+    denominator: u64,
+}
+
+impl ScaledProgress<'_> {
+    fn scale(&self, bytes: u64) -> u64 {
+        if self.denominator == 0 {
+            return 0;
+        }
+        let scaled = u128::from(bytes) * u128::from(self.numerator) / u128::from(self.denominator);
+        u64::try_from(scaled).unwrap_or(u64::MAX)
+    }
+}
+
+impl Progress for ScaledProgress<'_> {
+    fn start_file(&self, path: &Path, bytes: u64) {
+        self.inner.start_file(path, self.scale(bytes));
+    }
+
+    fn advance(&self, bytes: u64) {
+        self.inner.advance(self.scale(bytes));
+    }
+
+    fn finish_file(&self) {
+        self.inner.finish_file();
+    }
+}
+
+fn review_file(
+    source: usize,
+    file: &FileToRead<'_>,
+    options: &ReviewOptions,
+    parallelism: Parallelism,
+    reviewer: &mut Reviewer,
+    progress: &dyn Progress,
+) -> Result<SourceSummary, ReadError> {
+    let format = file.format;
+    let size = std::fs::metadata(file.path).map_or(0, |m| m.len());
+    progress.start_file(file.name, size);
+    let mut summary = SourceSummary::new(file.name.display().to_string(), format);
     if format == Format::EhrCsv && parallelism.splits(size) {
-        let mut summary = SourceSummary::new(input.path.display().to_string(), format);
-        parallel::review_ehr_file(index, &input.path, options, parallelism, reviewer, &mut summary, progress)?;
+        parallel::review_ehr_file(source, file.path, options, parallelism, reviewer, &mut summary, progress)?;
         progress.finish_file();
         return Ok(summary);
     }
 
     let counter = Arc::new(AtomicU64::new(0));
-    let reader = open_reader(&input.path, format, &options.readers, counter.clone())?;
-    let mut summary = SourceSummary::new(input.path.display().to_string(), format);
+    let reader = open_reader(file.path, format, &options.readers, counter.clone())?;
 
     // NOTE: reading on a second thread was tried and measured slower here: events allocated on
     // one thread and freed on another cost more CPU than the overlap saved on two cores.
@@ -161,7 +275,7 @@ fn review_file(
                     continue;
                 }
                 summary.events += 1;
-                reviewer.observe(index, &event);
+                reviewer.observe(source, &event);
             }
             ReadItem::Unreadable(unreadable) => summary.add_unreadable(unreadable),
         }
@@ -282,7 +396,7 @@ mod tests {
             write_mixed_ehr_log(&path, line_end)?;
             let inputs = [ReviewInput { path, format: None }];
 
-            let expected = run_review_with(&inputs, options.clone(), &NoProgress, one_pass)?;
+            let expected = run_review_with(&inputs, options.clone(), &NoProgress, one_pass, ArchiveLimits::default())?;
 
             assert!(
                 expected.sources[0].unreadable > 0,
@@ -307,7 +421,7 @@ mod tests {
                     min_file_bytes: 0,
                     block_bytes,
                 };
-                let report = run_review_with(&inputs, options.clone(), &NoProgress, split)?;
+                let report = run_review_with(&inputs, options.clone(), &NoProgress, split, ArchiveLimits::default())?;
                 assert_eq!(report, expected, "{name}: {workers} workers, blocks of {block_bytes} bytes");
             }
         }
@@ -332,7 +446,7 @@ mod tests {
         };
 
         for parallelism in [Parallelism::for_this_machine(), split] {
-            let report = run_review_with(&inputs, options(), &NoProgress, parallelism)?;
+            let report = run_review_with(&inputs, options(), &NoProgress, parallelism, ArchiveLimits::default())?;
 
             let lines: Vec<String> = report.sources[0].unreadable_entries.iter().map(|u| u.locator.to_string()).collect();
             assert_eq!(lines, ["line 3", "line 6", "line 7"]);
