@@ -20,6 +20,10 @@ const MAX_UNREADABLE_LISTED: usize = 1000;
 pub struct SourceSummary {
     /// The file as given on the command line.
     pub path: String,
+    /// The position of the file among the review's inputs. Files inside an archive share the
+    /// archive's position.
+    #[serde(skip)]
+    pub input: usize,
     /// Its format.
     pub format: Format,
     /// Events read within the review period.
@@ -37,6 +41,7 @@ impl SourceSummary {
     pub fn new(path: String, format: Format) -> Self {
         Self {
             path,
+            input: 0,
             format,
             events: 0,
             outside_period: 0,

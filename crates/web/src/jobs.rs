@@ -266,7 +266,7 @@ async fn review_logs(state: &AppState, id: ActivityReviewId) -> Result<ReviewRes
                 crate::log_folders::verified_server_file(&roots, server_path, &source.sha256)?;
             }
         }
-        Ok(convert_report(report, &names))
+        Ok(convert_report(report, &names, sources.len()))
     });
     let result = reading.await.map_err(|error| format!("the review task failed: {error}"))?;
     let _ = updater.await;
@@ -298,17 +298,44 @@ impl Progress for ChannelProgress {
 }
 
 /// Converts the engine's report into what the store keeps, naming files by their file name.
-fn convert_report(report: Report, names: &std::collections::HashMap<String, String>) -> ReviewResults {
-    let file_name = |path: &str| names.get(path).cloned().unwrap_or_else(|| path.to_owned());
-    let sources = report
-        .sources
-        .iter()
-        .map(|source| SourceResult {
-            format: source.format.name().to_owned(),
-            events: i64::try_from(source.events).unwrap_or(i64::MAX),
-            unreadable: i64::try_from(source.unreadable).unwrap_or(i64::MAX),
+/// `inputs` is the number of stored files; an uploaded archive is one stored file but one
+/// engine source per file inside it, so the counts are added up per stored file.
+fn convert_report(report: Report, names: &std::collections::HashMap<String, String>, inputs: usize) -> ReviewResults {
+    let file_name = |path: &str| {
+        if let Some(name) = names.get(path) {
+            return name.clone();
+        }
+        // A file inside an archive is named `ARCHIVE!ENTRY` after the stored archive's path.
+        match path.split_once('!') {
+            Some((archive, entry)) if names.contains_key(archive) => format!("{}!{entry}", names[archive]),
+            _ => path.to_owned(),
+        }
+    };
+
+    let mut sources: Vec<SourceResult> = (0..inputs)
+        .map(|_| SourceResult {
+            format: String::new(),
+            events: 0,
+            unreadable: 0,
         })
         .collect();
+    for source in &report.sources {
+        let Some(result) = sources.get_mut(source.input) else {
+            continue;
+        };
+        let name = source.format.name();
+        if !result.format.split(", ").any(|known| known == name) {
+            if !result.format.is_empty() {
+                result.format.push_str(", ");
+            }
+            result.format.push_str(name);
+        }
+        result.events = result.events.saturating_add(i64::try_from(source.events).unwrap_or(i64::MAX));
+        result.unreadable = result
+            .unreadable
+            .saturating_add(i64::try_from(source.unreadable).unwrap_or(i64::MAX));
+    }
+
     let findings = report
         .findings
         .into_iter()
@@ -344,5 +371,43 @@ fn severity_code(severity: Severity) -> &'static str {
         Severity::Low => "low",
         Severity::Medium => "medium",
         Severity::High => "high",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use safeguard_review::readers::Format;
+    use safeguard_review::report::SourceSummary;
+
+    use super::*;
+
+    fn summary(path: &str, input: usize, format: Format, events: u64) -> SourceSummary {
+        let mut source = SourceSummary::new(path.to_owned(), format);
+        source.input = input;
+        source.events = events;
+        source
+    }
+
+    #[test]
+    fn archive_counts_add_up_per_upload() {
+        let sources = vec![
+            summary("/evidence/aa!auth.log", 0, Format::Syslog, 3),
+            summary("/evidence/aa!security.json", 0, Format::WindowsJson, 4),
+            summary("/evidence/aa!more.log", 0, Format::Syslog, 5),
+            summary("/evidence/bb", 1, Format::EhrCsv, 7),
+        ];
+        let report = Report::new(sources, Vec::new(), "UTC".into(), None, None, None);
+        let names = std::collections::HashMap::from([
+            ("/evidence/aa".to_owned(), "logs.zip".to_owned()),
+            ("/evidence/bb".to_owned(), "ehr.csv".to_owned()),
+        ]);
+
+        let (results, _, _) = convert_report(report, &names, 2);
+
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0].events, 12);
+        assert_eq!(results[0].format, "syslog, windows-json");
+        assert_eq!(results[1].events, 7);
+        assert_eq!(results[1].format, "ehr-csv");
     }
 }

@@ -127,7 +127,8 @@ fn run_review_with(
 
     let mut reviewer = Reviewer::new(options.rules.clone(), options.practice_time_zone.clone(), options.roster.clone());
     let mut sources = Vec::with_capacity(formats.len());
-    for (input, plan) in inputs.iter().zip(&plans) {
+    for (input_index, (input, plan)) in inputs.iter().zip(&plans).enumerate() {
+        let first_source = sources.len();
         match plan {
             InputPlan::File(format) => {
                 let file = FileToRead {
@@ -154,6 +155,9 @@ fn run_review_with(
                     sources.push(summary);
                 }
             }
+        }
+        for summary in &mut sources[first_source..] {
+            summary.input = input_index;
         }
     }
 
