@@ -418,12 +418,20 @@ impl Store {
         Ok(())
     }
 
-    /// Returns where an evidence file is attached: its file name and the instance, if any.
+    /// Returns the file name and media type under which an evidence file was first attached,
+    /// to a calendar item or as an uploaded activity-review log, or `None` when it is neither.
     #[instrument(skip_all)]
     pub async fn evidence_attachment(&self, sha256: &str) -> Result<Option<(String, String)>, StoreError> {
-        let row = sqlx::query("SELECT e.file_name, f.media_type FROM instance_evidence e JOIN evidence_files f ON f.sha256 = e.sha256 WHERE e.sha256 = $1 ORDER BY e.attached_at LIMIT 1")
-            .bind(sha256)
-            .fetch_optional(&self.pool)
+        let row = sqlx::query(
+            "SELECT file_name, media_type FROM (\
+                SELECT e.file_name, f.media_type, e.attached_at AS attached_at FROM instance_evidence e JOIN evidence_files f ON f.sha256 = e.sha256 WHERE e.sha256 = $1 \
+                UNION ALL \
+                SELECT s.file_name, f.media_type, r.created_at AS attached_at FROM activity_review_sources s JOIN evidence_files f ON f.sha256 = s.evidence_file JOIN activity_reviews r ON r.id = s.review_id WHERE s.evidence_file = $2\
+            ) attachments ORDER BY attached_at LIMIT 1",
+        )
+        .bind(sha256)
+        .bind(sha256)
+        .fetch_optional(&self.pool)
             .await?;
         row.map(|row| Ok((rows::text(&row, "file_name")?, rows::text(&row, "media_type")?)))
             .transpose()

@@ -6,7 +6,7 @@
 //! handlers see the whole form.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -70,12 +70,15 @@ fn check_origin(request: &Request) -> Result<(), AppError> {
     if origin_host == host { Ok(()) } else { Err(AppError::CsrfRejected) }
 }
 
+/// Returns the value of the first field of a multipart body when that field is the token.
+///
+/// The body is parsed with multer directly rather than axum's `Multipart` extractor, because
+/// the extractor on a rebuilt request applies axum's default 2 MB body limit instead of the
+/// configured upload limit. The body was already read within that limit.
 async fn first_multipart_field(content_type: &str, bytes: axum::body::Bytes) -> Option<String> {
-    let request = Request::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(bytes))
-        .ok()?;
-    let mut multipart = Multipart::from_request(request, &()).await.ok()?;
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let body = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let mut multipart = multer::Multipart::new(body, boundary);
     let field = multipart.next_field().await.ok()??;
     if field.name() != Some(FIELD) {
         return None;
