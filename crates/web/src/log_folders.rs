@@ -127,7 +127,8 @@ pub(crate) fn list_folder(roots: &[PathBuf], requested: &str) -> Result<FolderLi
 }
 
 /// Returns the canonical path of a folder entry that a review reads, or `None` for an entry it
-/// skips. A symbolic link is followed only to a regular file inside a root.
+/// skips. A symbolic link to a folder is skipped like a subfolder, wherever it points. A link to
+/// a file is followed only to a regular file inside a root.
 fn readable_entry(
     entry: &std::fs::DirEntry,
     name: &str,
@@ -147,6 +148,9 @@ fn readable_entry(
             "contains {name:?}, a symbolic link whose target cannot be opened ({error}); remove the link or enter another folder"
         ))
     })?;
+    if std::fs::metadata(&target).is_ok_and(|metadata| metadata.is_dir()) {
+        return Ok(None);
+    }
     if !inside(canonical_roots, &target) {
         return Err(invalid(format!(
             "contains {name:?}, a symbolic link to a file outside the folders the operator allowed; remove the link or enter another folder"
@@ -338,6 +342,19 @@ mod tests {
         let error = message(list_folder(std::slice::from_ref(&root), root.join("logs").to_str().unwrap()));
 
         assert!(error.contains("\"secret.log\", a symbolic link to a file outside"), "{error}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn folder_link_inside_folder_is_skipped() {
+        let (_base, root, outside) = layout();
+        std::os::unix::fs::symlink(&outside, root.join("logs/elsewhere")).unwrap();
+
+        let listing = list_folder(std::slice::from_ref(&root), root.join("logs").to_str().unwrap()).unwrap();
+        let (_, files) = hash_files(listing).unwrap();
+
+        assert_eq!(files.len(), 1, "only the regular file is read");
+        assert_ne!(files[0].file_name, "elsewhere");
     }
 
     #[cfg(unix)]
