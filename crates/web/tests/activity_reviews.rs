@@ -591,3 +591,67 @@ async fn changed_server_file_fails_review_body(app: &TestApp) {
     assert!(app.store.review_findings(id).await.unwrap().is_empty());
 }
 on_both!(changed_server_file_fails_review, changed_server_file_fails_review_body);
+
+async fn period_outside_bounds_is_rejected_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let token = official.get("/activity-review/reviews").await.csrf();
+
+    // The test clock's day is 2026-12-04.
+    let cases = [
+        ("2027-01-01", "2027-01-31", "period to", "2027-01-31 is after today (2026-12-04)"),
+        ("2026-11-01", "2026-12-05", "period to", "2026-12-05 is after today (2026-12-04)"),
+        ("0001-01-01", "9999-12-31", "period from", "0001-01-01 is before 1990-01-01"),
+        ("0001-01-01", "9999-12-31", "period to", "9999-12-31 is after today (2026-12-04)"),
+        ("1989-12-31", "2026-11-30", "period from", "1989-12-31 is before 1990-01-01"),
+    ];
+    for (from, to, field, message) in cases {
+        let page = official
+            .post_multipart(
+                "/activity-review/reviews",
+                &[
+                    ("csrf_token", &token),
+                    ("period_from", from),
+                    ("period_to", to),
+                    ("obligation", ""),
+                    ("format", ""),
+                ],
+                &[("logs", "auth.log", AUTH_LOG.as_bytes())],
+            )
+            .await;
+
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{from}..{to}: {}", page.body);
+        assert!(
+            page.body.contains(&format!("<strong>{field}</strong>: {message}")),
+            "{from}..{to}: expected {message:?} in {}",
+            page.body
+        );
+        assert!(
+            page.body.contains(&format!("name=\"period_from\" value=\"{from}\"")),
+            "the typed start {from} is kept"
+        );
+        assert!(
+            page.body.contains(&format!("name=\"period_to\" value=\"{to}\"")),
+            "the typed end {to} is kept"
+        );
+    }
+    assert!(
+        app.store.activity_reviews().await.unwrap().is_empty(),
+        "nothing is stored for a rejected period"
+    );
+
+    let today = official
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", &token),
+                ("period_from", "1990-01-01"),
+                ("period_to", "2026-12-04"),
+                ("obligation", ""),
+                ("format", ""),
+            ],
+            &[("logs", "auth.log", AUTH_LOG.as_bytes())],
+        )
+        .await;
+    assert_eq!(today.status, StatusCode::SEE_OTHER, "a period may end today: {}", today.body);
+}
+on_both!(period_outside_bounds_is_rejected, period_outside_bounds_is_rejected_body);

@@ -139,11 +139,8 @@ pub(crate) async fn create(
     let mut errors = Vec::new();
     let period_from = parse_day("period from", &form.period_from, &mut errors);
     let period_to = parse_day("period to", &form.period_to, &mut errors);
-    if let (Some(from), Some(to)) = (period_from, period_to)
-        && to < from
-    {
-        errors.push(InvalidValue::new("period to", "is before the start of the period; swap the dates"));
-    }
+    let (today, _) = practice_today(&state).await?;
+    check_period(period_from, period_to, today, &mut errors);
     let format_override = match form.format.trim() {
         "" => None,
         name => match name.parse::<Format>() {
@@ -321,6 +318,40 @@ async fn parse_ehr_source(state: &AppState, text: &str, errors: &mut Vec<Invalid
         ));
     }
     Ok(chosen)
+}
+
+/// The earliest first day a review period may have. Earlier days are typing mistakes, and
+/// extreme periods such as 0001-01-01 to 9999-12-31 overflowed the job's date arithmetic.
+const EARLIEST_PERIOD_DAY: Date = jiff::civil::date(1990, 1, 1);
+
+/// Checks that the period runs forwards, starts no earlier than [`EARLIEST_PERIOD_DAY`] and
+/// ends no later than `today` in the practice's zone. A period that reaches into the future
+/// would count as current evidence on the dashboard before its days have been logged.
+fn check_period(from: Option<Date>, to: Option<Date>, today: Date, errors: &mut Vec<InvalidValue>) {
+    if let Some(from) = from
+        && from < EARLIEST_PERIOD_DAY
+    {
+        errors.push(InvalidValue::new(
+            "period from",
+            format!("{from} is before {EARLIEST_PERIOD_DAY}; enter the first day the logs cover"),
+        ));
+    }
+    if let Some(to) = to
+        && to > today
+    {
+        errors.push(InvalidValue::new(
+            "period to",
+            format!("{to} is after today ({today}); enter today or an earlier day, because a review covers only days that have passed"),
+        ));
+    }
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        errors.push(InvalidValue::new(
+            "period to",
+            format!("{to} is before the start of the period ({from}); swap the dates"),
+        ));
+    }
 }
 
 fn parse_day(field: &'static str, text: &str, errors: &mut Vec<InvalidValue>) -> Option<Date> {
