@@ -130,6 +130,7 @@ async fn review_is_decided_and_signed_body(app: &TestApp) {
     assert!(page.body.contains("failed_login_burst_account"));
     assert!(page.body.contains("success_after_failures"));
     assert!(page.body.contains("auth.log, line 1"), "evidence names the uploaded file");
+    assert!(!page.body.contains("had no events"), "a file with events gets no warning");
 
     let findings = app.store.review_findings(id).await.unwrap();
     let burst = findings
@@ -655,3 +656,64 @@ async fn period_outside_bounds_is_rejected_body(app: &TestApp) {
     assert_eq!(today.status, StatusCode::SEE_OTHER, "a period may end today: {}", today.body);
 }
 on_both!(period_outside_bounds_is_rejected, period_outside_bounds_is_rejected_body);
+
+async fn files_without_events_are_flagged_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let token = official.get("/activity-review/reviews").await.csrf();
+    let october = AUTH_LOG.replace("Nov 10", "Oct 10");
+
+    let both = official
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", &token),
+                ("period_from", "2026-11-01"),
+                ("period_to", "2026-11-30"),
+                ("obligation", ""),
+                ("format", ""),
+            ],
+            &[
+                ("logs", "auth.log", AUTH_LOG.as_bytes()),
+                ("logs", "october.log", october.as_bytes()),
+            ],
+        )
+        .await;
+    assert_eq!(both.status, StatusCode::SEE_OTHER, "{}", both.body);
+    let review = wait_for_job(app, review_id(both.location())).await;
+    assert_eq!(review.state, ReviewState::Finished, "{:?}", review.failure);
+    assert_eq!(review.sources[1].events, Some(0));
+
+    let page = official.get(both.location()).await;
+    assert!(
+        page.body
+            .contains("1 of 2 files had no events in the period (october.log); check the period and the files before signing."),
+        "{}",
+        page.body
+    );
+
+    let december = official
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", &token),
+                ("period_from", "2026-12-01"),
+                ("period_to", "2026-12-04"),
+                ("obligation", ""),
+                ("format", ""),
+            ],
+            &[("logs", "auth.log", AUTH_LOG.as_bytes())],
+        )
+        .await;
+    assert_eq!(december.status, StatusCode::SEE_OTHER, "{}", december.body);
+    let review = wait_for_job(app, review_id(december.location())).await;
+    assert_eq!(review.state, ReviewState::Finished, "{:?}", review.failure);
+
+    let page = official.get(december.location()).await;
+    assert!(
+        page.body
+            .contains("The file auth.log had no events in the period; check the period and the file before signing."),
+        "{}",
+        page.body
+    );
+}
+on_both!(files_without_events_are_flagged, files_without_events_are_flagged_body);

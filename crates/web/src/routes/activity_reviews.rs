@@ -27,7 +27,7 @@ use safeguard_domain::risk::PlanItemInput;
 use safeguard_domain::values::InvalidValue;
 use safeguard_review::readers::Format;
 use safeguard_store::activity_reviews::{
-    ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewLogs, ReviewState,
+    ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewLogs, ReviewSource, ReviewState,
 };
 use safeguard_store::calendar::Obligation;
 use safeguard_store::ehr_sources::EhrLogSource;
@@ -386,6 +386,9 @@ struct ReviewPage {
     counts: DecisionCounts,
     risks: Vec<RiskEntry>,
     default_deadline: Date,
+    /// A warning naming the files that held no events in the period, once the job has read
+    /// them; empty when every file held some.
+    empty_files_warning: String,
     errors: Vec<InvalidValue>,
 }
 
@@ -417,6 +420,7 @@ async fn review_page(
         None => Vec::new(),
     };
 
+    let empty_files_warning = empty_files_warning(&review.sources);
     Ok(ReviewPage {
         layout: Layout::signed_in("Activity review", user, csrf),
         created_at: local_time(review.created_at, &zone),
@@ -427,8 +431,30 @@ async fn review_page(
         findings,
         risks,
         default_deadline: today.saturating_add(jiff::Span::new().days(30)),
+        empty_files_warning,
         errors,
     })
+}
+
+/// Builds the warning about files that held no events in the period, which usually means a
+/// wrong period or the wrong files. Returns an empty string when every read file held events.
+fn empty_files_warning(sources: &[ReviewSource]) -> String {
+    let empty: Vec<&str> = sources
+        .iter()
+        .filter(|source| source.events == Some(0))
+        .map(|source| source.file_name.as_str())
+        .collect();
+    match (empty.len(), sources.len()) {
+        (0, _) => String::new(),
+        (1, 1) => format!(
+            "The file {} had no events in the period; check the period and the file before signing.",
+            empty[0]
+        ),
+        (count, total) => format!(
+            "{count} of {total} files had no events in the period ({}); check the period and the files before signing.",
+            empty.join(", ")
+        ),
+    }
 }
 
 fn parse_review_id(text: &str) -> Result<ActivityReviewId, AppError> {
