@@ -127,8 +127,21 @@ async fn review_is_decided_and_signed_body(app: &TestApp) {
     let page = official.get(uploaded.location()).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("http-equiv=\"refresh\""), "a finished review stops reloading");
-    assert!(page.body.contains("failed_login_burst_account"));
-    assert!(page.body.contains("success_after_failures"));
+    assert!(
+        page.body
+            .contains(">Burst of failed sign-ins to one account <span class=\"status medium\">Medium</span>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(">Success after failed sign-ins <span"));
+    assert!(
+        page.body.contains("6 events from 2026-11-10 14:00 to 2026-11-10 14:01."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("1 event at 2026-11-10 14:02."), "one event is singular");
+    assert!(page.body.contains("Account root was used once at"), "one use is said as once");
+    assert!(page.body.contains("3 findings: 0 expected"), "{}", page.body);
     assert!(page.body.contains("auth.log, line 1"), "evidence names the uploaded file");
     assert!(!page.body.contains("had no events"), "a file with events gets no warning");
 
@@ -178,7 +191,10 @@ async fn review_is_decided_and_signed_body(app: &TestApp) {
     let decided = app.store.review_finding(burst.id).await.unwrap();
     assert_eq!(decided.decision, Some(FindingDecision::FollowUp));
     let plan_item = app.store.plan_item(decided.plan_item_id.expect("a plan item")).await.unwrap();
-    assert!(plan_item.safeguard.contains("failed_login_burst_account"));
+    assert_eq!(
+        plan_item.safeguard,
+        "Follow up activity-review finding: Burst of failed sign-ins to one account (root)"
+    );
 
     for other in findings.iter().filter(|stored| stored.id != burst.id) {
         let decided = official

@@ -25,6 +25,7 @@ use safeguard_domain::designation::signature_matches;
 use safeguard_domain::ids::{ActivityReviewId, EhrSourceId, ObligationId, ReviewFindingId, RiskEntryId};
 use safeguard_domain::risk::PlanItemInput;
 use safeguard_domain::values::InvalidValue;
+use safeguard_review::finding::Rule;
 use safeguard_review::readers::Format;
 use safeguard_store::activity_reviews::{
     ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewLogs, ReviewSource, ReviewState,
@@ -367,11 +368,45 @@ fn parse_day(field: &'static str, text: &str, errors: &mut Vec<InvalidValue>) ->
     }
 }
 
-/// A finding with its times in the practice's zone.
+/// A finding with its rule name for people and its times in the practice's zone.
 struct FindingRow {
     stored: ReviewFinding,
-    first_seen: String,
-    last_seen: String,
+    rule_label: String,
+    /// How many events and when, such as `1 event at 2026-11-10 14:00`.
+    events: String,
+}
+
+impl FindingRow {
+    fn new(stored: ReviewFinding, zone: &jiff::tz::TimeZone) -> Self {
+        let first_seen = local_time(stored.finding.first_seen, zone);
+        let last_seen = local_time(stored.finding.last_seen, zone);
+        let events = match stored.finding.count {
+            1 => format!("1 event at {first_seen}"),
+            count if first_seen == last_seen => format!("{count} events at {first_seen}"),
+            count => format!("{count} events from {first_seen} to {last_seen}"),
+        };
+        Self {
+            rule_label: rule_label(&stored.finding.rule).to_owned(),
+            events,
+            stored,
+        }
+    }
+
+    /// Returns the severity for people to read, such as `High`.
+    fn severity_label(&self) -> &'static str {
+        match self.stored.finding.severity.as_str() {
+            "high" => "High",
+            "medium" => "Medium",
+            "low" => "Low",
+            _ => "Unknown severity",
+        }
+    }
+}
+
+/// Returns the name for people of the stored rule identifier `id`. Findings store the
+/// identifier, so an identifier no rule has any more shows as itself.
+fn rule_label(id: &str) -> &str {
+    Rule::from_id(id).map_or(id, |rule| rule.label())
 }
 
 #[derive(Template)]
@@ -392,6 +427,40 @@ struct ReviewPage {
     errors: Vec<InvalidValue>,
 }
 
+impl ReviewPage {
+    /// Returns the findings line, such as `3 findings: 1 expected, 0 false positive, 1 needs
+    /// follow-up, 1 undecided.`
+    fn counts_summary(&self) -> String {
+        let counts = &self.counts;
+        let findings = plural(counts.findings, "finding", "findings");
+        let follow_up = if counts.follow_up == 1 { "needs" } else { "need" };
+        format!(
+            "{findings}: {} expected, {} false positive, {} {follow_up} follow-up, {} undecided.",
+            counts.expected,
+            counts.false_positive,
+            counts.follow_up,
+            counts.undecided()
+        )
+    }
+
+    /// Returns the hint that findings still need a decision before the review can be signed.
+    fn undecided_summary(&self) -> String {
+        match self.counts.undecided() {
+            1 => "1 finding still needs a decision before the review can be signed.".to_owned(),
+            count => format!("{count} findings still need a decision before the review can be signed."),
+        }
+    }
+}
+
+/// Formats `count` with the singular or plural noun, such as `1 finding` or `2 findings`.
+fn plural(count: i64, singular: &str, plural: &str) -> String {
+    if count == 1 {
+        format!("{count} {singular}")
+    } else {
+        format!("{count} {plural}")
+    }
+}
+
 async fn review_page(
     state: &AppState,
     user: &CurrentUser,
@@ -406,11 +475,7 @@ async fn review_page(
         .review_findings(id)
         .await?
         .into_iter()
-        .map(|stored| FindingRow {
-            first_seen: local_time(stored.finding.first_seen, &zone),
-            last_seen: local_time(stored.finding.last_seen, &zone),
-            stored,
-        })
+        .map(|stored| FindingRow::new(stored, &zone))
         .collect();
 
     // A follow-up is tracked as an item of the risk management plan, which belongs to a risk
@@ -565,10 +630,13 @@ fn follow_up_item(
         })
         .ok();
     let subject = finding.finding.account.as_deref().unwrap_or("no account");
-    let safeguard: String = format!("Follow up activity-review finding {} ({subject})", finding.finding.rule)
-        .chars()
-        .take(200)
-        .collect();
+    let safeguard: String = format!(
+        "Follow up activity-review finding: {} ({subject})",
+        rule_label(&finding.finding.rule)
+    )
+    .chars()
+    .take(200)
+    .collect();
     let criteria = format!("The finding is explained and any needed change is made. Reviewer's notes: {notes}");
     let item = PlanItemInput::parse("administrative", &safeguard, &form.owner, &form.deadline, &criteria)
         .map_err(|mut found| errors.append(&mut found))
