@@ -733,3 +733,95 @@ async fn files_without_events_are_flagged_body(app: &TestApp) {
     );
 }
 on_both!(files_without_events_are_flagged, files_without_events_are_flagged_body);
+
+/// Uploads `AUTH_LOG` for November 2026 as `client` and returns the finished review's path.
+async fn finished_review(app: &TestApp, client: &mut common::Client<'_>) -> String {
+    let token = client.get("/activity-review/reviews").await.csrf();
+    let uploaded = client
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", &token),
+                ("period_from", "2026-11-01"),
+                ("period_to", "2026-11-30"),
+                ("obligation", ""),
+                ("format", ""),
+            ],
+            &[("logs", "auth.log", AUTH_LOG.as_bytes())],
+        )
+        .await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let review = wait_for_job(app, review_id(uploaded.location())).await;
+    assert_eq!(review.state, ReviewState::Finished, "{:?}", review.failure);
+    uploaded.location().to_owned()
+}
+
+/// Returns the section of the review page for finding `id`.
+fn finding_section(body: &str, id: &str) -> String {
+    let marker = format!("id=\"finding-{id}\"");
+    let start = body.find(&marker).unwrap_or_else(|| panic!("no section for finding {id}"));
+    let end = body[start..].find("</section>").map_or(body.len(), |offset| start + offset);
+    body[start..end].to_owned()
+}
+
+async fn decision_form_keeps_choice_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let path = finished_review(app, &mut official).await;
+    let token = official.get(&path).await.csrf();
+    let review = review_id(&path);
+    let findings = app.store.review_findings(review).await.unwrap();
+    let first = findings[0].id.to_string();
+    let second = findings[1].id.to_string();
+
+    let rejected = official
+        .post_form(
+            &format!("/activity-review/findings/{first}"),
+            &[("csrf_token", &token), ("decision", "false_positive"), ("notes", "  ")],
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let section = finding_section(&rejected.body, &first);
+    assert!(
+        section.contains("value=\"false_positive\" checked>"),
+        "the chosen decision is kept: {section}"
+    );
+    assert!(!section.contains("value=\"expected\" required checked>"));
+    let other = finding_section(&rejected.body, &second);
+    assert!(!other.contains(" checked>"), "other findings keep no choice: {other}");
+
+    let saved = official
+        .post_form(
+            &format!("/activity-review/findings/{second}"),
+            &[("csrf_token", &token), ("decision", "false_positive"), ("notes", "A test account.")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = official.get(&path).await;
+    let section = finding_section(&page.body, &second);
+    assert!(
+        section.contains("value=\"false_positive\" checked>"),
+        "the stored decision is pre-selected: {section}"
+    );
+    assert!(section.contains(">A test account.</textarea>"), "{section}");
+}
+on_both!(decision_form_keeps_choice, decision_form_keeps_choice_body);
+
+async fn manager_is_not_offered_follow_up_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let mut manager = app.client_with_role(&mut official, safeguard_domain::accounts::Role::Manager).await;
+    let path = finished_review(app, &mut manager).await;
+
+    let page = manager.get(&path).await;
+
+    assert!(page.body.contains("value=\"expected\""), "the manager may decide findings");
+    assert!(!page.body.contains("value=\"follow_up\""), "{}", page.body);
+    assert!(page.body.contains("The Security Official opens follow-ups"));
+    assert!(!page.body.contains("name=\"risk\""), "no plan-item fields for the manager");
+    let official_page = official.get(&path).await;
+    assert!(
+        official_page.body.contains("value=\"follow_up\""),
+        "the official is offered follow-ups"
+    );
+    assert!(!official_page.body.contains("The Security Official opens follow-ups"));
+}
+on_both!(manager_is_not_offered_follow_up, manager_is_not_offered_follow_up_body);

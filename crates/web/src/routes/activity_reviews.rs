@@ -424,10 +424,65 @@ struct ReviewPage {
     /// A warning naming the files that held no events in the period, once the job has read
     /// them; empty when every file held some.
     empty_files_warning: String,
+    /// Whether the user may open follow-ups, which add an item to the risk management plan.
+    can_open_follow_ups: bool,
+    /// The decision form that failed validation and the finding it was for, to refill it.
+    submitted: Option<(ReviewFindingId, DecisionForm)>,
     errors: Vec<InvalidValue>,
 }
 
 impl ReviewPage {
+    /// Returns the decision form that was submitted for `row`, if it failed validation.
+    fn submitted_for(&self, row: &FindingRow) -> Option<&DecisionForm> {
+        self.submitted.as_ref().filter(|(id, _)| *id == row.stored.id).map(|(_, form)| form)
+    }
+
+    /// Returns the decision code to pre-select for `row`: the one just submitted, else the
+    /// stored decision, else none.
+    fn decision_shown(&self, row: &FindingRow) -> &str {
+        match self.submitted_for(row) {
+            Some(form) => form.decision.as_str(),
+            None => row.stored.decision.map_or("", FindingDecision::code),
+        }
+    }
+
+    /// Returns the notes to fill in for `row`: the ones just submitted, else the stored ones.
+    fn notes_shown<'a>(&'a self, row: &'a FindingRow) -> &'a str {
+        match self.submitted_for(row) {
+            Some(form) => form.notes.as_str(),
+            None => row.stored.notes.as_deref().unwrap_or(""),
+        }
+    }
+
+    /// Returns the risk id to pre-select for `row`'s follow-up, or an empty string.
+    fn risk_shown(&self, row: &FindingRow) -> &str {
+        self.submitted_for(row).map_or("", |form| form.risk.as_str())
+    }
+
+    /// Returns the owner to fill in for `row`'s follow-up: the one just submitted, else the
+    /// signed-in user's name.
+    fn owner_shown(&self, row: &FindingRow) -> &str {
+        match self.submitted_for(row) {
+            Some(form) => form.owner.as_str(),
+            None => self.layout.user_name.as_deref().unwrap_or(""),
+        }
+    }
+
+    /// Returns the deadline to fill in for `row`'s follow-up: the one just submitted, else 30
+    /// days from today.
+    fn deadline_shown(&self, row: &FindingRow) -> String {
+        match self.submitted_for(row) {
+            Some(form) => form.deadline.clone(),
+            None => self.default_deadline.to_string(),
+        }
+    }
+
+    /// Whether the decision form of `row` offers "Needs follow-up". A follow-up on a finding
+    /// without a plan item opens one, which needs the permission to change the program.
+    fn offers_follow_up(&self, row: &FindingRow) -> bool {
+        self.can_open_follow_ups || row.stored.plan_item_id.is_some()
+    }
+
     /// Returns the findings line, such as `3 findings: 1 expected, 0 false positive, 1 needs
     /// follow-up, 1 undecided.`
     fn counts_summary(&self) -> String {
@@ -497,6 +552,8 @@ async fn review_page(
         risks,
         default_deadline: today.saturating_add(jiff::Span::new().days(30)),
         empty_files_warning,
+        can_open_follow_ups: user.role().allows(Permission::ManageProgram),
+        submitted: None,
         errors,
     })
 }
@@ -595,10 +652,9 @@ pub(crate) async fn decide(
         None
     };
     let Some(decision) = decision.filter(|_| errors.is_empty()) else {
-        return render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &review_page(&state, &user, &csrf, finding.review_id, errors).await?,
-        );
+        let mut page = review_page(&state, &user, &csrf, finding.review_id, errors).await?;
+        page.submitted = Some((id, form));
+        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
 
     let input = DecisionInput {
