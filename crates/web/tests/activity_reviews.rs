@@ -825,3 +825,38 @@ async fn manager_is_not_offered_follow_up_body(app: &TestApp) {
     assert!(!official_page.body.contains("The Security Official opens follow-ups"));
 }
 on_both!(manager_is_not_offered_follow_up, manager_is_not_offered_follow_up_body);
+
+async fn empty_upload_is_named_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let token = official.get("/activity-review/reviews").await.csrf();
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("period_from", "2026-11-01"),
+        ("period_to", "2026-11-30"),
+        ("obligation", ""),
+        ("format", ""),
+    ];
+
+    let alone = official
+        .post_multipart("/activity-review/reviews", &fields, &[("logs", "empty.log", b"")])
+        .await;
+    let mixed = official
+        .post_multipart(
+            "/activity-review/reviews",
+            &fields,
+            &[("logs", "auth.log", AUTH_LOG.as_bytes()), ("logs", "empty.log", b"")],
+        )
+        .await;
+
+    for page in [&alone, &mixed] {
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+        assert!(
+            page.body.contains("<strong>log files</strong>: the file empty.log is empty;"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("are missing"), "an empty file is not a missing one");
+    }
+    assert!(app.store.activity_reviews().await.unwrap().is_empty());
+}
+on_both!(empty_upload_is_named, empty_upload_is_named_body);

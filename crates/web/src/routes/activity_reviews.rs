@@ -59,6 +59,8 @@ struct NewReviewForm {
     obligation: String,
     ehr_source: String,
     server_folder: String,
+    /// The names of chosen log files that had no content.
+    empty_files: Vec<String>,
 }
 
 #[derive(Template)]
@@ -166,9 +168,15 @@ pub(crate) async fn create(
 
     // Listing the folder is cheap, so its errors are reported with the others. Hashing its files
     // reads them whole, so it waits until the rest of the form is valid.
+    for name in &form.empty_files {
+        errors.push(InvalidValue::new(
+            "log files",
+            format!("the file {name} is empty; choose the log file with the events of the period"),
+        ));
+    }
     let folder = form.server_folder.trim().to_owned();
     let listing = if folder.is_empty() {
-        if uploads.is_empty() {
+        if uploads.is_empty() && form.empty_files.is_empty() {
             errors.push(InvalidValue::new(
                 "log files",
                 "are missing; choose at least one log file, or enter a folder on the server",
@@ -240,7 +248,8 @@ pub(crate) async fn create(
     Ok(Redirect::to(&format!("/activity-review/reviews/{id}")).into_response())
 }
 
-/// Reads the new-review form's fields and its uploaded files, leaving out empty file fields.
+/// Reads the new-review form's fields and its uploaded files. A file field with no file chosen
+/// is left out, and a chosen file with no content is recorded by name for an error.
 async fn read_new_review_form(mut multipart: Multipart) -> Result<(NewReviewForm, Vec<Upload>), AppError> {
     let mut form = NewReviewForm::default();
     let mut uploads = Vec::new();
@@ -259,6 +268,8 @@ async fn read_new_review_form(mut multipart: Multipart) -> Result<(NewReviewForm
                 .map_err(|error| AppError::Refused(format!("the upload could not be read: {error}")))?;
             if !bytes.is_empty() {
                 uploads.push((file_name, media_type, bytes.to_vec()));
+            } else if !file_name.is_empty() {
+                form.empty_files.push(file_name);
             }
             continue;
         }
