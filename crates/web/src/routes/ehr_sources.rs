@@ -375,8 +375,8 @@ pub(crate) async fn preview(
     render(&page)
 }
 
-/// Whether the start of a sample file is UTF-8 text without NUL bytes, as the review's CSV reader
-/// expects. A character cut off at the end of `head` still counts as text.
+/// Returns whether the start of a sample file is UTF-8 text without NUL bytes, as the review's
+/// CSV reader expects. A character cut off at the end of `head` still counts as text.
 fn is_text(head: &[u8]) -> bool {
     if head.contains(&0) {
         return false;
