@@ -39,6 +39,49 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Every rule, in declaration order.
+    pub const ALL: [Rule; 14] = [
+        Self::FailedLoginBurstAccount,
+        Self::FailedLoginBurstAddress,
+        Self::PasswordSpray,
+        Self::SuccessAfterFailures,
+        Self::OffHoursActivity,
+        Self::DepartedAccountActivity,
+        Self::UnknownAccountActivity,
+        Self::BreakGlassWithoutReview,
+        Self::AccountCreated,
+        Self::AccountDeleted,
+        Self::PrivilegedGroupAdded,
+        Self::AuditLogCleared,
+        Self::PatientVolumeOutlier,
+        Self::ProviderAlert,
+    ];
+
+    /// Returns the rule whose [`Rule::id`] is `id`, or `None` for an unknown identifier.
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Self::ALL.into_iter().find(|rule| rule.id() == id)
+    }
+
+    /// Returns the rule's name for people to read, as pages and plan items show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::FailedLoginBurstAccount => "Burst of failed sign-ins to one account",
+            Self::FailedLoginBurstAddress => "Burst of failed sign-ins from one address",
+            Self::PasswordSpray => "Password spraying from one address",
+            Self::SuccessAfterFailures => "Success after failed sign-ins",
+            Self::OffHoursActivity => "Activity outside office hours",
+            Self::DepartedAccountActivity => "Activity by a departed person's account",
+            Self::UnknownAccountActivity => "Activity by an account not on the roster",
+            Self::BreakGlassWithoutReview => "Emergency access without a review",
+            Self::AccountCreated => "Account created",
+            Self::AccountDeleted => "Account deleted",
+            Self::PrivilegedGroupAdded => "Account added to a privileged group",
+            Self::AuditLogCleared => "Audit log cleared",
+            Self::PatientVolumeOutlier => "Unusually many patient records opened",
+            Self::ProviderAlert => "Identity provider security warning",
+        }
+    }
+
     /// Returns the identifier used in reports.
     pub fn id(self) -> &'static str {
         match self {
@@ -173,4 +216,31 @@ pub struct Finding {
     pub evidence: EvidenceList,
     /// One plain sentence explaining the finding to a practice manager.
     pub explanation: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rule;
+
+    #[test]
+    fn rule_ids_round_trip() {
+        for rule in Rule::ALL {
+            assert_eq!(Rule::from_id(rule.id()), Some(rule), "{}", rule.id());
+        }
+        assert_eq!(Rule::from_id("no_such_rule"), None);
+    }
+
+    #[test]
+    fn rule_ids_match_serde_names() {
+        for rule in Rule::ALL {
+            let serialized = serde_json::to_string(&rule).unwrap();
+            assert_eq!(serialized, format!("\"{}\"", rule.id()));
+        }
+    }
+
+    #[test]
+    fn rule_labels_are_distinct() {
+        let labels: std::collections::HashSet<&str> = Rule::ALL.into_iter().map(Rule::label).collect();
+        assert_eq!(labels.len(), Rule::ALL.len());
+    }
 }

@@ -127,9 +127,23 @@ async fn review_is_decided_and_signed_body(app: &TestApp) {
     let page = official.get(uploaded.location()).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("http-equiv=\"refresh\""), "a finished review stops reloading");
-    assert!(page.body.contains("failed_login_burst_account"));
-    assert!(page.body.contains("success_after_failures"));
+    assert!(
+        page.body
+            .contains(">Burst of failed sign-ins to one account <span class=\"status medium\">Medium</span>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(">Success after failed sign-ins <span"));
+    assert!(
+        page.body.contains("6 events from 2026-11-10 14:00 to 2026-11-10 14:01."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("1 event at 2026-11-10 14:02."), "one event is singular");
+    assert!(page.body.contains("Account root was used once at"), "one use is said as once");
+    assert!(page.body.contains("3 findings: 0 expected"), "{}", page.body);
     assert!(page.body.contains("auth.log, line 1"), "evidence names the uploaded file");
+    assert!(!page.body.contains("had no events"), "a file with events gets no warning");
 
     let findings = app.store.review_findings(id).await.unwrap();
     let burst = findings
@@ -177,7 +191,10 @@ async fn review_is_decided_and_signed_body(app: &TestApp) {
     let decided = app.store.review_finding(burst.id).await.unwrap();
     assert_eq!(decided.decision, Some(FindingDecision::FollowUp));
     let plan_item = app.store.plan_item(decided.plan_item_id.expect("a plan item")).await.unwrap();
-    assert!(plan_item.safeguard.contains("failed_login_burst_account"));
+    assert_eq!(
+        plan_item.safeguard,
+        "Follow up activity-review finding: Burst of failed sign-ins to one account (root)"
+    );
 
     for other in findings.iter().filter(|stored| stored.id != burst.id) {
         let decided = official
@@ -591,3 +608,255 @@ async fn changed_server_file_fails_review_body(app: &TestApp) {
     assert!(app.store.review_findings(id).await.unwrap().is_empty());
 }
 on_both!(changed_server_file_fails_review, changed_server_file_fails_review_body);
+
+async fn period_outside_bounds_is_rejected_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let token = official.get("/activity-review/reviews").await.csrf();
+
+    // The test clock's day is 2026-12-04.
+    let cases = [
+        ("2027-01-01", "2027-01-31", "period to", "2027-01-31 is after today (2026-12-04)"),
+        ("2026-11-01", "2026-12-05", "period to", "2026-12-05 is after today (2026-12-04)"),
+        ("0001-01-01", "9999-12-31", "period from", "0001-01-01 is before 1990-01-01"),
+        ("0001-01-01", "9999-12-31", "period to", "9999-12-31 is after today (2026-12-04)"),
+        ("1989-12-31", "2026-11-30", "period from", "1989-12-31 is before 1990-01-01"),
+    ];
+    for (from, to, field, message) in cases {
+        let page = official
+            .post_multipart(
+                "/activity-review/reviews",
+                &[
+                    ("csrf_token", &token),
+                    ("period_from", from),
+                    ("period_to", to),
+                    ("obligation", ""),
+                    ("format", ""),
+                ],
+                &[("logs", "auth.log", AUTH_LOG.as_bytes())],
+            )
+            .await;
+
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{from}..{to}: {}", page.body);
+        assert!(
+            page.body.contains(&format!("<strong>{field}</strong>: {message}")),
+            "{from}..{to}: expected {message:?} in {}",
+            page.body
+        );
+        assert!(
+            page.body.contains(&format!("name=\"period_from\" value=\"{from}\"")),
+            "the typed start {from} is kept"
+        );
+        assert!(
+            page.body.contains(&format!("name=\"period_to\" value=\"{to}\"")),
+            "the typed end {to} is kept"
+        );
+    }
+    assert!(
+        app.store.activity_reviews().await.unwrap().is_empty(),
+        "nothing is stored for a rejected period"
+    );
+
+    let today = official
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", &token),
+                ("period_from", "1990-01-01"),
+                ("period_to", "2026-12-04"),
+                ("obligation", ""),
+                ("format", ""),
+            ],
+            &[("logs", "auth.log", AUTH_LOG.as_bytes())],
+        )
+        .await;
+    assert_eq!(today.status, StatusCode::SEE_OTHER, "a period may end today: {}", today.body);
+}
+on_both!(period_outside_bounds_is_rejected, period_outside_bounds_is_rejected_body);
+
+async fn files_without_events_are_flagged_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let token = official.get("/activity-review/reviews").await.csrf();
+    let october = AUTH_LOG.replace("Nov 10", "Oct 10");
+
+    let both = official
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", &token),
+                ("period_from", "2026-11-01"),
+                ("period_to", "2026-11-30"),
+                ("obligation", ""),
+                ("format", ""),
+            ],
+            &[
+                ("logs", "auth.log", AUTH_LOG.as_bytes()),
+                ("logs", "october.log", october.as_bytes()),
+            ],
+        )
+        .await;
+    assert_eq!(both.status, StatusCode::SEE_OTHER, "{}", both.body);
+    let review = wait_for_job(app, review_id(both.location())).await;
+    assert_eq!(review.state, ReviewState::Finished, "{:?}", review.failure);
+    assert_eq!(review.sources[1].events, Some(0));
+
+    let page = official.get(both.location()).await;
+    assert!(
+        page.body
+            .contains("1 of 2 files had no events in the period (october.log); check the period and the files before signing."),
+        "{}",
+        page.body
+    );
+
+    let december = official
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", &token),
+                ("period_from", "2026-12-01"),
+                ("period_to", "2026-12-04"),
+                ("obligation", ""),
+                ("format", ""),
+            ],
+            &[("logs", "auth.log", AUTH_LOG.as_bytes())],
+        )
+        .await;
+    assert_eq!(december.status, StatusCode::SEE_OTHER, "{}", december.body);
+    let review = wait_for_job(app, review_id(december.location())).await;
+    assert_eq!(review.state, ReviewState::Finished, "{:?}", review.failure);
+
+    let page = official.get(december.location()).await;
+    assert!(
+        page.body
+            .contains("The file auth.log had no events in the period; check the period and the file before signing."),
+        "{}",
+        page.body
+    );
+}
+on_both!(files_without_events_are_flagged, files_without_events_are_flagged_body);
+
+/// Uploads `AUTH_LOG` for November 2026 as `client` and returns the finished review's path.
+async fn finished_review(app: &TestApp, client: &mut common::Client<'_>) -> String {
+    let token = client.get("/activity-review/reviews").await.csrf();
+    let uploaded = client
+        .post_multipart(
+            "/activity-review/reviews",
+            &[
+                ("csrf_token", &token),
+                ("period_from", "2026-11-01"),
+                ("period_to", "2026-11-30"),
+                ("obligation", ""),
+                ("format", ""),
+            ],
+            &[("logs", "auth.log", AUTH_LOG.as_bytes())],
+        )
+        .await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let review = wait_for_job(app, review_id(uploaded.location())).await;
+    assert_eq!(review.state, ReviewState::Finished, "{:?}", review.failure);
+    uploaded.location().to_owned()
+}
+
+/// Returns the section of the review page for finding `id`.
+fn finding_section(body: &str, id: &str) -> String {
+    let marker = format!("id=\"finding-{id}\"");
+    let start = body.find(&marker).unwrap_or_else(|| panic!("no section for finding {id}"));
+    let end = body[start..].find("</section>").map_or(body.len(), |offset| start + offset);
+    body[start..end].to_owned()
+}
+
+async fn decision_form_keeps_choice_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let path = finished_review(app, &mut official).await;
+    let token = official.get(&path).await.csrf();
+    let review = review_id(&path);
+    let findings = app.store.review_findings(review).await.unwrap();
+    let first = findings[0].id.to_string();
+    let second = findings[1].id.to_string();
+
+    let rejected = official
+        .post_form(
+            &format!("/activity-review/findings/{first}"),
+            &[("csrf_token", &token), ("decision", "false_positive"), ("notes", "  ")],
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let section = finding_section(&rejected.body, &first);
+    assert!(
+        section.contains("value=\"false_positive\" checked>"),
+        "the chosen decision is kept: {section}"
+    );
+    assert!(!section.contains("value=\"expected\" required checked>"));
+    let other = finding_section(&rejected.body, &second);
+    assert!(!other.contains(" checked>"), "other findings keep no choice: {other}");
+
+    let saved = official
+        .post_form(
+            &format!("/activity-review/findings/{second}"),
+            &[("csrf_token", &token), ("decision", "false_positive"), ("notes", "A test account.")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = official.get(&path).await;
+    let section = finding_section(&page.body, &second);
+    assert!(
+        section.contains("value=\"false_positive\" checked>"),
+        "the stored decision is pre-selected: {section}"
+    );
+    assert!(section.contains(">A test account.</textarea>"), "{section}");
+}
+on_both!(decision_form_keeps_choice, decision_form_keeps_choice_body);
+
+async fn manager_is_not_offered_follow_up_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let mut manager = app.client_with_role(&mut official, safeguard_domain::accounts::Role::Manager).await;
+    let path = finished_review(app, &mut manager).await;
+
+    let page = manager.get(&path).await;
+
+    assert!(page.body.contains("value=\"expected\""), "the manager may decide findings");
+    assert!(!page.body.contains("value=\"follow_up\""), "{}", page.body);
+    assert!(page.body.contains("The Security Official opens follow-ups"));
+    assert!(!page.body.contains("name=\"risk\""), "no plan-item fields for the manager");
+    let official_page = official.get(&path).await;
+    assert!(
+        official_page.body.contains("value=\"follow_up\""),
+        "the official is offered follow-ups"
+    );
+    assert!(!official_page.body.contains("The Security Official opens follow-ups"));
+}
+on_both!(manager_is_not_offered_follow_up, manager_is_not_offered_follow_up_body);
+
+async fn empty_upload_is_named_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let token = official.get("/activity-review/reviews").await.csrf();
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("period_from", "2026-11-01"),
+        ("period_to", "2026-11-30"),
+        ("obligation", ""),
+        ("format", ""),
+    ];
+
+    let alone = official
+        .post_multipart("/activity-review/reviews", &fields, &[("logs", "empty.log", b"")])
+        .await;
+    let mixed = official
+        .post_multipart(
+            "/activity-review/reviews",
+            &fields,
+            &[("logs", "auth.log", AUTH_LOG.as_bytes()), ("logs", "empty.log", b"")],
+        )
+        .await;
+
+    for page in [&alone, &mixed] {
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+        assert!(
+            page.body.contains("<strong>log files</strong>: the file empty.log is empty;"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("are missing"), "an empty file is not a missing one");
+    }
+    assert!(app.store.activity_reviews().await.unwrap().is_empty());
+}
+on_both!(empty_upload_is_named, empty_upload_is_named_body);

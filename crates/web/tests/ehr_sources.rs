@@ -381,6 +381,15 @@ async fn preview_shows_header_match_body(app: &TestApp) {
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.body.contains("<strong>sample file</strong>"));
+
+    // The start of a zip archive, as an .xlsx workbook begins.
+    let workbook = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U0#\xf4\x00\x00\x00L\x02\x00\x00";
+    let binary = official
+        .post_multipart(&try_path, &[("csrf_token", &token)], &[("sample", "export.xlsx", workbook)])
+        .await;
+    assert_eq!(binary.status, StatusCode::OK);
+    assert!(binary.body.contains("export.xlsx: is not a CSV text file"), "{}", binary.body);
+    assert!(!binary.body.contains("preview-columns"), "no garbage header is shown");
 }
 on_both!(preview_shows_header_match, preview_shows_header_match_body);
 

@@ -361,11 +361,12 @@ impl Explainer<'_> {
             count: run.count,
             evidence: run.evidence.clone(),
             explanation: format!(
-                "{} failed sign-ins came from {} {} against {} account name(s); this looks like password guessing from that address.",
+                "{} failed sign-ins came from {} {} against {} account {}; this looks like password guessing from that address.",
                 run.count,
                 run.display,
                 self.span(run.first, run.last),
-                run.accounts.len()
+                run.accounts.len(),
+                if run.accounts.len() == 1 { "name" } else { "names" }
             ),
         }
     }
@@ -416,34 +417,36 @@ impl Explainer<'_> {
         let name = group.display.as_str();
         let span = self.span(group.first, group.last);
         let count = group.count;
+        let times = if count == 1 { "once".to_owned() } else { format!("{count} times") };
         let (severity, explanation) = match rule {
             Rule::OffHoursActivity => (
                 Severity::Low,
-                format!("Account {name} was active outside office hours {count} time(s) {span}; check that the work was expected."),
+                format!("Account {name} was active outside office hours {times} {span}; check that the work was expected."),
             ),
             Rule::DepartedAccountActivity => (
                 Severity::High,
                 format!(
-                    "Account {name} belongs to {}, who has left the practice, yet it was used {count} time(s) {span}; disable it and find out who used it.",
+                    "Account {name} belongs to {}, who has left the practice, yet it was used {times} {span}; disable it and find out who used it.",
                     person.as_deref().unwrap_or("someone")
                 ),
             ),
             Rule::UnknownAccountActivity => (
                 Severity::Medium,
                 format!(
-                    "Account {name} was used {count} time(s) {span} but belongs to no one on the workforce roster; find its owner or disable it."
+                    "Account {name} was used {times} {span} but belongs to no one on the workforce roster; find its owner or disable it."
                 ),
             ),
             Rule::BreakGlassWithoutReview => (
                 Severity::High,
                 format!(
-                    "Account {name} used emergency (break-glass) access {count} time(s) {span} with no post-event review recorded; the access needs a documented review."
+                    "Account {name} used emergency (break-glass) access {times} {span} with no post-event review recorded; the access needs a documented review."
                 ),
             ),
             _ => (
                 Severity::High,
                 format!(
-                    "The identity provider raised {count} security warning(s) about account {name} {span} ({}); follow up with the account owner.",
+                    "The identity provider raised {count} security {} about account {name} {span} ({}); follow up with the account owner.",
+                    if count == 1 { "warning" } else { "warnings" },
                     group.labels.iter().cloned().collect::<Vec<_>>().join(", ")
                 ),
             ),

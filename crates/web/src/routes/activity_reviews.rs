@@ -25,9 +25,10 @@ use safeguard_domain::designation::signature_matches;
 use safeguard_domain::ids::{ActivityReviewId, EhrSourceId, ObligationId, ReviewFindingId, RiskEntryId};
 use safeguard_domain::risk::PlanItemInput;
 use safeguard_domain::values::InvalidValue;
+use safeguard_review::finding::Rule;
 use safeguard_review::readers::Format;
 use safeguard_store::activity_reviews::{
-    ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewLogs, ReviewState,
+    ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewLogs, ReviewSource, ReviewState,
 };
 use safeguard_store::calendar::Obligation;
 use safeguard_store::ehr_sources::EhrLogSource;
@@ -58,6 +59,8 @@ struct NewReviewForm {
     obligation: String,
     ehr_source: String,
     server_folder: String,
+    /// The names of chosen log files that had no content.
+    empty_files: Vec<String>,
 }
 
 #[derive(Template)]
@@ -139,11 +142,8 @@ pub(crate) async fn create(
     let mut errors = Vec::new();
     let period_from = parse_day("period from", &form.period_from, &mut errors);
     let period_to = parse_day("period to", &form.period_to, &mut errors);
-    if let (Some(from), Some(to)) = (period_from, period_to)
-        && to < from
-    {
-        errors.push(InvalidValue::new("period to", "is before the start of the period; swap the dates"));
-    }
+    let (today, _) = practice_today(&state).await?;
+    check_period(period_from, period_to, today, &mut errors);
     let format_override = match form.format.trim() {
         "" => None,
         name => match name.parse::<Format>() {
@@ -168,9 +168,15 @@ pub(crate) async fn create(
 
     // Listing the folder is cheap, so its errors are reported with the others. Hashing its files
     // reads them whole, so it waits until the rest of the form is valid.
+    for name in &form.empty_files {
+        errors.push(InvalidValue::new(
+            "log files",
+            format!("the file {name} is empty; choose the log file with the events of the period"),
+        ));
+    }
     let folder = form.server_folder.trim().to_owned();
     let listing = if folder.is_empty() {
-        if uploads.is_empty() {
+        if uploads.is_empty() && form.empty_files.is_empty() {
             errors.push(InvalidValue::new(
                 "log files",
                 "are missing; choose at least one log file, or enter a folder on the server",
@@ -242,7 +248,8 @@ pub(crate) async fn create(
     Ok(Redirect::to(&format!("/activity-review/reviews/{id}")).into_response())
 }
 
-/// Reads the new-review form's fields and its uploaded files, leaving out empty file fields.
+/// Reads the new-review form's fields and its uploaded files. A file field with no file chosen
+/// is left out, and a chosen file with no content is recorded by name for an error.
 async fn read_new_review_form(mut multipart: Multipart) -> Result<(NewReviewForm, Vec<Upload>), AppError> {
     let mut form = NewReviewForm::default();
     let mut uploads = Vec::new();
@@ -261,6 +268,8 @@ async fn read_new_review_form(mut multipart: Multipart) -> Result<(NewReviewForm
                 .map_err(|error| AppError::Refused(format!("the upload could not be read: {error}")))?;
             if !bytes.is_empty() {
                 uploads.push((file_name, media_type, bytes.to_vec()));
+            } else if !file_name.is_empty() {
+                form.empty_files.push(file_name);
             }
             continue;
         }
@@ -323,6 +332,40 @@ async fn parse_ehr_source(state: &AppState, text: &str, errors: &mut Vec<Invalid
     Ok(chosen)
 }
 
+/// The earliest first day a review period may have. Earlier days are typing mistakes, and
+/// extreme periods such as 0001-01-01 to 9999-12-31 overflowed the job's date arithmetic.
+const EARLIEST_PERIOD_DAY: Date = jiff::civil::date(1990, 1, 1);
+
+/// Checks that the period runs forwards, starts no earlier than [`EARLIEST_PERIOD_DAY`] and
+/// ends no later than `today` in the practice's zone. A period that reaches into the future
+/// would count as current evidence on the dashboard before its days have been logged.
+fn check_period(from: Option<Date>, to: Option<Date>, today: Date, errors: &mut Vec<InvalidValue>) {
+    if let Some(from) = from
+        && from < EARLIEST_PERIOD_DAY
+    {
+        errors.push(InvalidValue::new(
+            "period from",
+            format!("{from} is before {EARLIEST_PERIOD_DAY}; enter the first day the logs cover"),
+        ));
+    }
+    if let Some(to) = to
+        && to > today
+    {
+        errors.push(InvalidValue::new(
+            "period to",
+            format!("{to} is after today ({today}); enter today or an earlier day, because a review covers only days that have passed"),
+        ));
+    }
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        errors.push(InvalidValue::new(
+            "period to",
+            format!("{to} is before the start of the period ({from}); swap the dates"),
+        ));
+    }
+}
+
 fn parse_day(field: &'static str, text: &str, errors: &mut Vec<InvalidValue>) -> Option<Date> {
     match text.trim() {
         "" => {
@@ -336,11 +379,45 @@ fn parse_day(field: &'static str, text: &str, errors: &mut Vec<InvalidValue>) ->
     }
 }
 
-/// A finding with its times in the practice's zone.
+/// A finding with its rule name for people and its times in the practice's zone.
 struct FindingRow {
     stored: ReviewFinding,
-    first_seen: String,
-    last_seen: String,
+    rule_label: String,
+    /// How many events and when, such as `1 event at 2026-11-10 14:00`.
+    events: String,
+}
+
+impl FindingRow {
+    fn new(stored: ReviewFinding, zone: &jiff::tz::TimeZone) -> Self {
+        let first_seen = local_time(stored.finding.first_seen, zone);
+        let last_seen = local_time(stored.finding.last_seen, zone);
+        let events = match stored.finding.count {
+            1 => format!("1 event at {first_seen}"),
+            count if first_seen == last_seen => format!("{count} events at {first_seen}"),
+            count => format!("{count} events from {first_seen} to {last_seen}"),
+        };
+        Self {
+            rule_label: rule_label(&stored.finding.rule).to_owned(),
+            events,
+            stored,
+        }
+    }
+
+    /// Returns the severity for people to read, such as `High`.
+    fn severity_label(&self) -> &'static str {
+        match self.stored.finding.severity.as_str() {
+            "high" => "High",
+            "medium" => "Medium",
+            "low" => "Low",
+            _ => "Unknown severity",
+        }
+    }
+}
+
+/// Returns the name for people of the stored rule identifier `id`. Findings store the
+/// identifier, so an identifier no rule has any more shows as itself.
+fn rule_label(id: &str) -> &str {
+    Rule::from_id(id).map_or(id, |rule| rule.label())
 }
 
 #[derive(Template)]
@@ -355,7 +432,99 @@ struct ReviewPage {
     counts: DecisionCounts,
     risks: Vec<RiskEntry>,
     default_deadline: Date,
+    /// A warning naming the files that held no events in the period, once the job has read
+    /// them; empty when every file held some.
+    empty_files_warning: String,
+    /// Whether the user may open follow-ups, which add an item to the risk management plan.
+    can_open_follow_ups: bool,
+    /// The decision form that failed validation and the finding it was for, to refill it.
+    submitted: Option<(ReviewFindingId, DecisionForm)>,
     errors: Vec<InvalidValue>,
+}
+
+impl ReviewPage {
+    /// Returns the decision form that was submitted for `row`, if it failed validation.
+    fn submitted_for(&self, row: &FindingRow) -> Option<&DecisionForm> {
+        self.submitted.as_ref().filter(|(id, _)| *id == row.stored.id).map(|(_, form)| form)
+    }
+
+    /// Returns the decision code to pre-select for `row`: the one just submitted, else the
+    /// stored decision, else none.
+    fn decision_shown(&self, row: &FindingRow) -> &str {
+        match self.submitted_for(row) {
+            Some(form) => form.decision.as_str(),
+            None => row.stored.decision.map_or("", FindingDecision::code),
+        }
+    }
+
+    /// Returns the notes to fill in for `row`: the ones just submitted, else the stored ones.
+    fn notes_shown<'a>(&'a self, row: &'a FindingRow) -> &'a str {
+        match self.submitted_for(row) {
+            Some(form) => form.notes.as_str(),
+            None => row.stored.notes.as_deref().unwrap_or(""),
+        }
+    }
+
+    /// Returns the risk id to pre-select for `row`'s follow-up, or an empty string.
+    fn risk_shown(&self, row: &FindingRow) -> &str {
+        self.submitted_for(row).map_or("", |form| form.risk.as_str())
+    }
+
+    /// Returns the owner to fill in for `row`'s follow-up: the one just submitted, else the
+    /// signed-in user's name.
+    fn owner_shown(&self, row: &FindingRow) -> &str {
+        match self.submitted_for(row) {
+            Some(form) => form.owner.as_str(),
+            None => self.layout.user_name.as_deref().unwrap_or(""),
+        }
+    }
+
+    /// Returns the deadline to fill in for `row`'s follow-up: the one just submitted, else 30
+    /// days from today.
+    fn deadline_shown(&self, row: &FindingRow) -> String {
+        match self.submitted_for(row) {
+            Some(form) => form.deadline.clone(),
+            None => self.default_deadline.to_string(),
+        }
+    }
+
+    /// Whether the decision form of `row` offers "Needs follow-up". A follow-up on a finding
+    /// without a plan item opens one, which needs the permission to change the program.
+    fn offers_follow_up(&self, row: &FindingRow) -> bool {
+        self.can_open_follow_ups || row.stored.plan_item_id.is_some()
+    }
+
+    /// Returns the findings line, such as `3 findings: 1 expected, 0 false positive, 1 needs
+    /// follow-up, 1 undecided.`
+    fn counts_summary(&self) -> String {
+        let counts = &self.counts;
+        let findings = plural(counts.findings, "finding", "findings");
+        let follow_up = if counts.follow_up == 1 { "needs" } else { "need" };
+        format!(
+            "{findings}: {} expected, {} false positive, {} {follow_up} follow-up, {} undecided.",
+            counts.expected,
+            counts.false_positive,
+            counts.follow_up,
+            counts.undecided()
+        )
+    }
+
+    /// Returns the hint that findings still need a decision before the review can be signed.
+    fn undecided_summary(&self) -> String {
+        match self.counts.undecided() {
+            1 => "1 finding still needs a decision before the review can be signed.".to_owned(),
+            count => format!("{count} findings still need a decision before the review can be signed."),
+        }
+    }
+}
+
+/// Formats `count` with the singular or plural noun, such as `1 finding` or `2 findings`.
+fn plural(count: i64, singular: &str, plural: &str) -> String {
+    if count == 1 {
+        format!("{count} {singular}")
+    } else {
+        format!("{count} {plural}")
+    }
 }
 
 async fn review_page(
@@ -372,11 +541,7 @@ async fn review_page(
         .review_findings(id)
         .await?
         .into_iter()
-        .map(|stored| FindingRow {
-            first_seen: local_time(stored.finding.first_seen, &zone),
-            last_seen: local_time(stored.finding.last_seen, &zone),
-            stored,
-        })
+        .map(|stored| FindingRow::new(stored, &zone))
         .collect();
 
     // A follow-up is tracked as an item of the risk management plan, which belongs to a risk
@@ -386,6 +551,7 @@ async fn review_page(
         None => Vec::new(),
     };
 
+    let empty_files_warning = empty_files_warning(&review.sources);
     Ok(ReviewPage {
         layout: Layout::signed_in("Activity review", user, csrf),
         created_at: local_time(review.created_at, &zone),
@@ -396,8 +562,32 @@ async fn review_page(
         findings,
         risks,
         default_deadline: today.saturating_add(jiff::Span::new().days(30)),
+        empty_files_warning,
+        can_open_follow_ups: user.role().allows(Permission::ManageProgram),
+        submitted: None,
         errors,
     })
+}
+
+/// Builds the warning about files that held no events in the period, which usually means a
+/// wrong period or the wrong files. Returns an empty string when every read file held events.
+fn empty_files_warning(sources: &[ReviewSource]) -> String {
+    let empty: Vec<&str> = sources
+        .iter()
+        .filter(|source| source.events == Some(0))
+        .map(|source| source.file_name.as_str())
+        .collect();
+    match (empty.len(), sources.len()) {
+        (0, _) => String::new(),
+        (1, 1) => format!(
+            "The file {} had no events in the period; check the period and the file before signing.",
+            empty[0]
+        ),
+        (count, total) => format!(
+            "{count} of {total} files had no events in the period ({}); check the period and the files before signing.",
+            empty.join(", ")
+        ),
+    }
 }
 
 fn parse_review_id(text: &str) -> Result<ActivityReviewId, AppError> {
@@ -473,10 +663,9 @@ pub(crate) async fn decide(
         None
     };
     let Some(decision) = decision.filter(|_| errors.is_empty()) else {
-        return render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &review_page(&state, &user, &csrf, finding.review_id, errors).await?,
-        );
+        let mut page = review_page(&state, &user, &csrf, finding.review_id, errors).await?;
+        page.submitted = Some((id, form));
+        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
 
     let input = DecisionInput {
@@ -508,10 +697,13 @@ fn follow_up_item(
         })
         .ok();
     let subject = finding.finding.account.as_deref().unwrap_or("no account");
-    let safeguard: String = format!("Follow up activity-review finding {} ({subject})", finding.finding.rule)
-        .chars()
-        .take(200)
-        .collect();
+    let safeguard: String = format!(
+        "Follow up activity-review finding: {} ({subject})",
+        rule_label(&finding.finding.rule)
+    )
+    .chars()
+    .take(200)
+    .collect();
     let criteria = format!("The finding is explained and any needed change is made. Reviewer's notes: {notes}");
     let item = PlanItemInput::parse("administrative", &safeguard, &form.owner, &form.deadline, &criteria)
         .map_err(|mut found| errors.append(&mut found))

@@ -358,15 +358,55 @@ pub(crate) async fn preview(
     };
 
     let mapping = crate::ehr_mapping::column_mapping(&source.mapping);
-    let outcome = mapping
-        .match_header(head.as_slice())
-        .map(|matched| PreviewMatch {
-            readable: matched.readable(),
-            header: matched.header,
-            fields: matched.fields,
-        })
-        .map_err(|error| format!("the header row could not be read as CSV: {error}"));
+    let outcome = if is_text(&head) {
+        mapping
+            .match_header(head.as_slice())
+            .map(|matched| PreviewMatch {
+                readable: matched.readable(),
+                header: matched.header,
+                fields: matched.fields,
+            })
+            .map_err(|error| format!("the header row could not be read as CSV: {error}"))
+    } else {
+        Err("is not a CSV text file: it contains binary data, as a spreadsheet, archive or PDF does; export the access log as CSV and try again".to_owned())
+    };
     let mut page = source_page(&state, &user, &csrf, source, form, Vec::new()).await?;
     page.preview = Some(Preview { file_name, outcome });
     render(&page)
+}
+
+/// Returns whether the start of a sample file is UTF-8 text without NUL bytes, as the review's
+/// CSV reader expects. A character cut off at the end of `head` still counts as text.
+fn is_text(head: &[u8]) -> bool {
+    if head.contains(&0) {
+        return false;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(error) => error.error_len().is_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_text;
+
+    #[test]
+    fn is_text_accepts_utf8_csv() {
+        assert!(is_text(b"Access Time,User,MRN\n"));
+        assert!(is_text("Zeit,Benutzer,Prüfung\n".as_bytes()));
+    }
+
+    #[test]
+    fn is_text_accepts_character_cut_at_end() {
+        // The cut keeps the first of the two bytes of "ü".
+        let cut = "User,Pr".len() + 1;
+        assert!(is_text(&"User,Prüfung".as_bytes()[..cut]), "the sample may end inside a character");
+    }
+
+    #[test]
+    fn is_text_rejects_binary() {
+        assert!(!is_text(b"PK\x03\x04\x14\x00"), "a NUL byte is binary");
+        assert!(!is_text(b"User,\xff\xfeMRN\n"), "invalid UTF-8 is binary");
+    }
 }
