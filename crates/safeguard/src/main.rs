@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::settings::{ServerArgs, Settings};
+use crate::settings::{LogFolderArgs, ServerArgs, Settings};
 
 /// Safeguard: a self-hosted HIPAA security program manager for small medical practices.
 #[derive(Debug, Parser)]
@@ -34,6 +34,8 @@ enum Command {
         /// Address and port to listen on
         #[arg(long, value_name = "ADDR:PORT", default_value = settings::DEFAULT_LISTEN)]
         listen: String,
+        #[command(flatten)]
+        log_folders: LogFolderArgs,
     },
     /// Print the effective configuration, with secrets hidden.
     Config(ServerArgs),
@@ -78,7 +80,11 @@ fn tokio_main(command: Command) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         match command {
             Command::Serve(args) => server::serve(Settings::resolve(&args)?).await.map(|()| ExitCode::SUCCESS),
-            Command::Demo { listen } => server::demo(&listen).await.map(|()| ExitCode::SUCCESS),
+            Command::Demo { listen, log_folders } => {
+                // The demo has no configuration file, so only the flag or variable names folders.
+                let review_log_folders = log_folders.resolve(None)?;
+                server::demo(&listen, review_log_folders).await.map(|()| ExitCode::SUCCESS)
+            }
             Command::Verify { data_dir, database_url } => server::verify(data_dir, database_url).await,
             Command::Review(_) | Command::Config(_) => unreachable!("handled without a runtime"),
         }
