@@ -55,7 +55,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     settings::warn_unknown_variables();
-    init_logging();
+    let default_filter = match cli.command {
+        Command::Review(_) => REVIEW_LOG_FILTER,
+        _ => SERVER_LOG_FILTER,
+    };
+    init_logging(default_filter);
 
     let outcome = match cli.command {
         Command::Review(args) => review_cmd::run_with_database_roster(args, server::load_database_roster),
@@ -91,11 +95,20 @@ fn tokio_main(command: Command) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The log filter of the server commands without `SAFEGUARD_LOG`: `info`, with sqlx's per-query
+/// logs off.
+const SERVER_LOG_FILTER: &str = "info,sqlx=warn";
+
+/// The log filter of `review` without `SAFEGUARD_LOG`: warnings only from other crates, because
+/// the evtx crate logs every chunk it reads at INFO. A directive's target matches as a prefix,
+/// so `safeguard` covers every `safeguard_*` crate.
+const REVIEW_LOG_FILTER: &str = "warn,safeguard=info";
+
 /// Logs to standard error: readable text by default, JSON with `SAFEGUARD_LOG_FORMAT=json`;
-/// `SAFEGUARD_LOG` sets the filter (default `info`, with sqlx's per-query logs off).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SAFEGUARD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+/// `SAFEGUARD_LOG` sets the filter, and `default_filter` applies without it.
+fn init_logging(default_filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("SAFEGUARD_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
 
     if std::env::var("SAFEGUARD_LOG_FORMAT").as_deref() == Ok("json") {
