@@ -646,6 +646,21 @@ mod tests {
     }
 
     #[test]
+    fn zone_abbreviations_follow_time_zone_database() {
+        // "EST" is a tz database entry, which jiff 1.0.3 loads as a named zone whose
+        // `to_fixed_offset` fails, so it is accepted. "PST" is in no tz database and is rejected.
+        let accepted = TimeZoneName::parse_optional("time zone", "EST").unwrap();
+        let rejected = TimeZoneName::parse_optional("time zone", "PST").unwrap_err();
+
+        assert_eq!(accepted.as_ref().map(TimeZoneName::as_str), Some("EST"));
+        assert!(
+            rejected.message.contains("\"PST\" is not a known IANA time zone"),
+            "{}",
+            rejected.message
+        );
+    }
+
+    #[test]
     fn mapping_rejects_column_used_twice() {
         let text = MappingText {
             workstation: "mrn".into(),

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use crate::finding::{Evidence, Finding, Rule, Severity};
@@ -14,6 +15,14 @@ use crate::readers::{Format, Unreadable};
 
 /// Maximum number of unreadable entries listed per source. The count covers all of them.
 const MAX_UNREADABLE_LISTED: usize = 1000;
+
+/// The style sheet of the HTML report. Evidence and file paths have no spaces to break at, so
+/// `.wrap` cells break them anywhere rather than widen the table past the page.
+const HTML_STYLE: &str = "body{font-family:sans-serif;margin:2em}\
+table{border-collapse:collapse;max-width:100%}\
+td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}\
+.wrap{overflow-wrap:anywhere}\
+.high{color:#a00}.medium{color:#a60}";
 
 /// Summary of one reviewed file.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -98,8 +107,11 @@ pub struct Period {
 /// The result of one review.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
-    /// The practice time zone used for office hours and dates.
+    /// The name of the practice time zone used for office hours and dates.
     pub practice_time_zone: String,
+    /// The practice time zone, in which the HTML report shows times.
+    #[serde(skip)]
+    pub time_zone: TimeZone,
     /// Statement of the year and zone used for syslog times, when syslog files were reviewed.
     pub syslog_time_basis: Option<String>,
     /// The period reviewed.
@@ -115,7 +127,7 @@ impl Report {
     pub fn new(
         sources: Vec<SourceSummary>,
         findings: Vec<Finding>,
-        practice_time_zone: String,
+        practice_time_zone: TimeZone,
         syslog_time_basis: Option<String>,
         from: Option<Timestamp>,
         to: Option<Timestamp>,
@@ -145,7 +157,8 @@ impl Report {
             })
             .collect();
         Self {
-            practice_time_zone,
+            practice_time_zone: crate::review::time_zone_name(&practice_time_zone),
+            time_zone: practice_time_zone,
             syslog_time_basis,
             period: Period { from, to },
             sources,
@@ -196,25 +209,32 @@ impl Report {
         writer.into_inner().map_err(|error| csv::Error::from(error.into_error()))
     }
 
-    /// Renders the report as a standalone HTML page with every value escaped.
+    /// Renders the report as a standalone HTML page with every value escaped. Times are shown
+    /// in the practice time zone, to the second and labelled with the zone's abbreviation.
     pub fn to_html(&self) -> String {
         let mut html = String::new();
         html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">\n<title>Activity review</title>\n");
-        html.push_str("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}.high{color:#a00}.medium{color:#a60}</style>\n</head>\n<body>\n");
+        let _ = writeln!(html, "<style>{HTML_STYLE}</style>\n</head>\n<body>");
         html.push_str("<h1>Activity review</h1>\n");
-        let _ = writeln!(html, "<p>Practice time zone: {}</p>", escape(&self.practice_time_zone));
+        let _ = writeln!(
+            html,
+            "<p>Practice time zone: {}. Times below are shown in it.</p>",
+            escape(&self.practice_time_zone)
+        );
+        let _ = writeln!(html, "<p>{}</p>", escape(&self.period_text()));
         if let Some(basis) = &self.syslog_time_basis {
             let _ = writeln!(html, "<p>{}</p>", escape(basis));
         }
 
-        html.push_str("<h2>Sources</h2>\n<table>\n<tr><th>File</th><th>Format</th><th>Events</th><th>Unreadable</th></tr>\n");
+        html.push_str("<h2>Sources</h2>\n<table>\n<tr><th>File</th><th>Format</th><th>Events</th><th>Outside the period</th><th>Unreadable</th></tr>\n");
         for source in &self.sources {
             let _ = writeln!(
                 html,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"wrap\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&source.path),
                 escape(source.format.name()),
                 source.events,
+                source.outside_period,
                 source.unreadable
             );
         }
@@ -231,11 +251,11 @@ impl Report {
             };
             let _ = writeln!(
                 html,
-                "<tr><td class=\"{severity}\">{severity}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"{severity}\">{severity}</td><td>{}</td><td class=\"wrap\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"wrap\">{}</td></tr>",
                 escape(finding.rule.id()),
                 escape(&account),
-                finding.first_seen,
-                finding.last_seen,
+                escape(&self.local_time(finding.first_seen)),
+                escape(&self.local_time(finding.last_seen)),
                 finding.count,
                 escape(&finding.explanation),
                 escape(&evidence_text(finding)),
@@ -243,6 +263,27 @@ impl Report {
         }
         html.push_str("</table>\n</body>\n</html>\n");
         html
+    }
+
+    /// Formats `time` in the practice time zone to the second, such as `2024-03-02 18:00:01 EST`.
+    fn local_time(&self, time: Timestamp) -> String {
+        time.to_zoned_datetime(self.time_zone.clone())
+            .strftime("%Y-%m-%d %H:%M:%S %Z")
+            .to_string()
+    }
+
+    /// Describes the review period in the practice time zone. The end is not included.
+    fn period_text(&self) -> String {
+        match (self.period.from, self.period.to) {
+            (Some(from), Some(to)) => format!(
+                "Period: from {} until {}, not included.",
+                self.local_time(from),
+                self.local_time(to)
+            ),
+            (Some(from), None) => format!("Period: from {}, with no end.", self.local_time(from)),
+            (None, Some(to)) => format!("Period: every event before {}.", self.local_time(to)),
+            (None, None) => "Period: every event in the files, because no period was given.".to_owned(),
+        }
     }
 
     /// Renders a plain-text summary for a terminal.
@@ -356,6 +397,12 @@ mod tests {
     use crate::finding::{EvidenceList, EvidenceRef};
 
     fn report_with_account(account: &str) -> Report {
+        report_in_zone(account, TimeZone::UTC, Timestamp::UNIX_EPOCH, None, None)
+    }
+
+    /// Builds a report of one finding at `seen` on account `account`, in `zone`, for the period
+    /// from `from` to `to`.
+    fn report_in_zone(account: &str, zone: TimeZone, seen: Timestamp, from: Option<Timestamp>, to: Option<Timestamp>) -> Report {
         let mut evidence = EvidenceList::new(1);
         evidence.push(EvidenceRef {
             source: 0,
@@ -371,8 +418,8 @@ mod tests {
             account: Some(account.to_owned()),
             person: None,
             client: None,
-            first_seen: Timestamp::UNIX_EPOCH,
-            last_seen: Timestamp::UNIX_EPOCH,
+            first_seen: seen,
+            last_seen: seen,
             count: 2,
             evidence,
             explanation: format!("Account {account} was used."),
@@ -380,11 +427,78 @@ mod tests {
         Report::new(
             vec![SourceSummary::new("<auth>.log".into(), Format::Syslog)],
             vec![finding],
-            "UTC".into(),
-            None,
-            None,
-            None,
+            zone,
+            Some("Syslog lines carry no year or time zone; they were read as starting in 2024 & <UTC>.".into()),
+            from,
+            to,
         )
+    }
+
+    fn instant(text: &str) -> Timestamp {
+        text.parse().expect("a valid RFC 3339 instant")
+    }
+
+    #[test]
+    fn html_shows_times_in_practice_zone() {
+        let zone = TimeZone::get("America/New_York").expect("the time zone database has America/New_York");
+        let report = report_in_zone("bob", zone, instant("2024-03-02T23:00:01.1234567Z"), None, None);
+
+        let html = report.to_html();
+
+        assert!(html.contains("<td>2024-03-02 18:00:01 EST</td>"), "{html}");
+        assert!(!html.contains("23:00:01"), "{html}");
+        assert!(!html.contains(".1234567"), "{html}");
+        assert!(html.contains("Practice time zone: America/New_York."), "{html}");
+    }
+
+    #[test]
+    fn html_shows_period_in_practice_zone() {
+        let zone = TimeZone::get("America/New_York").expect("the time zone database has America/New_York");
+        let from = Some(instant("2024-11-01T04:00:00Z"));
+        let to = Some(instant("2024-12-01T05:00:00Z"));
+        let report = report_in_zone("bob", zone, instant("2024-11-02T12:00:00Z"), from, to);
+
+        let html = report.to_html();
+
+        assert!(
+            html.contains("Period: from 2024-11-01 00:00:00 EDT until 2024-12-01 00:00:00 EST, not included."),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn html_without_period_says_so() {
+        let html = report_with_account("bob").to_html();
+
+        assert!(html.contains("Period: every event in the files"), "{html}");
+    }
+
+    #[test]
+    fn html_shows_escaped_syslog_basis() {
+        let html = report_with_account("bob").to_html();
+
+        assert!(html.contains("read as starting in 2024 &amp; &lt;UTC&gt;."), "{html}");
+    }
+
+    #[test]
+    fn html_wraps_evidence_and_paths() {
+        let html = report_with_account("bob").to_html();
+
+        assert!(html.contains(".wrap{overflow-wrap:anywhere}"), "{html}");
+        assert!(
+            html.contains("<td class=\"wrap\">&lt;auth&gt;.log: line 3 (and 1 more)</td>"),
+            "{html}"
+        );
+        assert!(html.contains("<td class=\"wrap\">&lt;auth&gt;.log</td>"), "{html}");
+    }
+
+    #[test]
+    fn json_leaves_out_time_zone_value() {
+        let json = report_with_account("bob").to_json().unwrap_or_default();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+
+        assert_eq!(value["practice_time_zone"], "UTC");
+        assert!(value.get("time_zone").is_none(), "{json}");
     }
 
     #[test]

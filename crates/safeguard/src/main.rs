@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::settings::{ServerArgs, Settings};
+use crate::settings::{LogFolderArgs, ServerArgs, Settings};
 
 /// Safeguard: a self-hosted HIPAA security program manager for small medical practices.
 #[derive(Debug, Parser)]
@@ -34,6 +34,8 @@ enum Command {
         /// Address and port to listen on
         #[arg(long, value_name = "ADDR:PORT", default_value = settings::DEFAULT_LISTEN)]
         listen: String,
+        #[command(flatten)]
+        log_folders: LogFolderArgs,
     },
     /// Print the effective configuration, with secrets hidden.
     Config(ServerArgs),
@@ -53,7 +55,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     settings::warn_unknown_variables();
-    init_logging();
+    let default_filter = match cli.command {
+        Command::Review(_) => REVIEW_LOG_FILTER,
+        _ => SERVER_LOG_FILTER,
+    };
+    init_logging(default_filter);
 
     let outcome = match cli.command {
         Command::Review(args) => review_cmd::run_with_database_roster(args, server::load_database_roster),
@@ -78,18 +84,31 @@ fn tokio_main(command: Command) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         match command {
             Command::Serve(args) => server::serve(Settings::resolve(&args)?).await.map(|()| ExitCode::SUCCESS),
-            Command::Demo { listen } => server::demo(&listen).await.map(|()| ExitCode::SUCCESS),
+            Command::Demo { listen, log_folders } => {
+                // The demo has no configuration file, so only the flag or variable names folders.
+                let review_log_folders = log_folders.resolve(None)?;
+                server::demo(&listen, review_log_folders).await.map(|()| ExitCode::SUCCESS)
+            }
             Command::Verify { data_dir, database_url } => server::verify(data_dir, database_url).await,
             Command::Review(_) | Command::Config(_) => unreachable!("handled without a runtime"),
         }
     })
 }
 
+/// The log filter of the server commands without `SAFEGUARD_LOG`: `info`, with sqlx's per-query
+/// logs off.
+const SERVER_LOG_FILTER: &str = "info,sqlx=warn";
+
+/// The log filter of `review` without `SAFEGUARD_LOG`: warnings only from other crates, because
+/// the evtx crate logs every chunk it reads at INFO. A directive's target matches as a prefix,
+/// so `safeguard` covers every `safeguard_*` crate.
+const REVIEW_LOG_FILTER: &str = "warn,safeguard=info";
+
 /// Logs to standard error: readable text by default, JSON with `SAFEGUARD_LOG_FORMAT=json`;
-/// `SAFEGUARD_LOG` sets the filter (default `info`, with sqlx's per-query logs off).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SAFEGUARD_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+/// `SAFEGUARD_LOG` sets the filter, and `default_filter` applies without it.
+fn init_logging(default_filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("SAFEGUARD_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
 
     if std::env::var("SAFEGUARD_LOG_FORMAT").as_deref() == Ok("json") {

@@ -48,11 +48,14 @@ pub struct ReviewArgs {
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
 
-    /// Start of the review period: an RFC 3339 instant or a date (midnight in --time-zone).
+    /// Start of the review period, included: a date such as 2024-03-01 (from midnight at its
+    /// start in --time-zone) or an RFC 3339 instant such as 2024-03-01T08:00:00Z.
     #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
 
-    /// End of the review period (exclusive): an RFC 3339 instant or a date.
+    /// End of the review period: a date such as 2024-03-31 is the last day reviewed, up to
+    /// midnight at its end in --time-zone, as in the web form. An RFC 3339 instant such as
+    /// 2024-04-01T00:00:00Z is the first moment not reviewed.
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
 
@@ -122,13 +125,18 @@ pub fn run_with_database_roster(
         Some(path) => read_json::<RuleConfig>(path, "rule configuration")?,
         None => RuleConfig::default(),
     };
+    let from = args.from.as_deref().map(|text| parse_from(text, &time_zone)).transpose()?;
+    let to = args.to.as_deref().map(|text| parse_to(text, &time_zone)).transpose()?;
+    if let (Some(from_text), Some(to_text), Some(from), Some(to)) = (&args.from, &args.to, from, to) {
+        check_period(from_text, to_text, from, to)?;
+    }
     let options = ReviewOptions {
         readers,
         rules,
         practice_time_zone: time_zone.clone(),
         roster,
-        from: args.from.as_deref().map(|t| parse_bound(t, &time_zone, "--from")).transpose()?,
-        to: args.to.as_deref().map(|t| parse_bound(t, &time_zone, "--to")).transpose()?,
+        from,
+        to,
     };
 
     let inputs: Vec<ReviewInput> = args
@@ -169,17 +177,62 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> anyhow:
     serde_json::from_reader(BufReader::new(file)).with_context(|| format!("invalid {what} in {}", path.display()))
 }
 
-/// Parses `--from`/`--to`: an RFC 3339 instant, or a date meaning midnight in the practice zone.
-fn parse_bound(text: &str, time_zone: &TimeZone, flag: &str) -> anyhow::Result<Timestamp> {
+/// A `--from` or `--to` value: an exact instant, or a date read in the practice zone.
+enum Bound {
+    Instant(Timestamp),
+    Date(jiff::civil::Date),
+}
+
+fn parse_bound(text: &str, flag: &str) -> anyhow::Result<Bound> {
     if let Ok(instant) = text.parse::<Timestamp>() {
-        return Ok(instant);
+        return Ok(Bound::Instant(instant));
     }
-    let date: jiff::civil::Date = text
+    let date = text
         .parse()
-        .with_context(|| format!("{flag} {text:?}: expected an RFC 3339 instant (2024-03-01T08:00:00Z) or a date (2024-03-01)"))?;
+        .with_context(|| format!("invalid {flag} {text:?}: use an RFC 3339 instant (2024-03-01T08:00:00Z) or a date (2024-03-01)"))?;
+    Ok(Bound::Date(date))
+}
+
+/// Returns the first instant of `date` in `time_zone`.
+fn start_of_day(date: jiff::civil::Date, time_zone: &TimeZone, flag: &str, text: &str) -> anyhow::Result<Timestamp> {
     time_zone
         .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
-        .with_context(|| format!("{flag} {text:?} does not exist in the time zone"))
+        .with_context(|| format!("invalid {flag} {text:?}: the date is outside the supported range"))
+}
+
+/// Parses `--from`, the first instant reviewed: an RFC 3339 instant, or midnight at the start of
+/// a date in the practice zone.
+fn parse_from(text: &str, time_zone: &TimeZone) -> anyhow::Result<Timestamp> {
+    match parse_bound(text, "--from")? {
+        Bound::Instant(instant) => Ok(instant),
+        Bound::Date(date) => start_of_day(date, time_zone, "--from", text),
+    }
+}
+
+/// Parses `--to` into the first instant not reviewed: an RFC 3339 instant as given, or for a
+/// date, midnight at the end of that day in the practice zone, so that the day is reviewed.
+fn parse_to(text: &str, time_zone: &TimeZone) -> anyhow::Result<Timestamp> {
+    match parse_bound(text, "--to")? {
+        Bound::Instant(instant) => Ok(instant),
+        Bound::Date(date) => {
+            let next_day = date
+                .tomorrow()
+                .with_context(|| format!("invalid --to {text:?}: the date is outside the supported range"))?;
+            start_of_day(next_day, time_zone, "--to", text)
+        }
+    }
+}
+
+/// Rejects a period that ends before it starts or that contains no instant, because every event
+/// would then be counted as outside it.
+fn check_period(from_text: &str, to_text: &str, from: Timestamp, to: Timestamp) -> anyhow::Result<()> {
+    if to < from {
+        bail!("invalid period: --to {to_text:?} is before --from {from_text:?}; swap the two values");
+    }
+    if to == from {
+        bail!("invalid period: --from {from_text:?} and --to {to_text:?} leave no time to review; set --to later than --from");
+    }
+    Ok(())
 }
 
 /// Reads the roster CSV through the workforce parser and converts it to the engine's roster.
@@ -315,6 +368,94 @@ mod tests {
             .unwrap_or_default();
 
         assert_eq!(error, "loader called with sqlite://x.db");
+    }
+
+    #[test]
+    fn to_date_includes_that_day() -> anyhow::Result<()> {
+        let zone = TimeZone::get("America/New_York")?;
+
+        let to = parse_to("2026-11-30", &zone)?;
+
+        assert_eq!(to, "2026-12-01T05:00:00Z".parse::<Timestamp>()?);
+        Ok(())
+    }
+
+    #[test]
+    fn to_instant_is_first_moment_left_out() -> anyhow::Result<()> {
+        let to = parse_to("2026-11-30T12:00:00Z", &TimeZone::UTC)?;
+
+        assert_eq!(to, "2026-11-30T12:00:00Z".parse::<Timestamp>()?);
+        Ok(())
+    }
+
+    #[test]
+    fn from_date_starts_at_midnight() -> anyhow::Result<()> {
+        let zone = TimeZone::get("America/New_York")?;
+
+        let from = parse_from("2026-11-01", &zone)?;
+
+        assert_eq!(from, "2026-11-01T04:00:00Z".parse::<Timestamp>()?);
+        Ok(())
+    }
+
+    #[test]
+    fn same_from_and_to_date_is_one_day() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let log = dir.path().join("auth.log");
+        std::fs::write(
+            &log,
+            "Nov 29 23:59:59 ws sshd[1]: Accepted password for a from 10.0.0.7 port 22 ssh2\n\
+             Nov 30 12:00:00 ws sshd[2]: Accepted password for a from 10.0.0.7 port 22 ssh2\n\
+             Nov 30 23:59:59 ws sshd[3]: Accepted password for a from 10.0.0.7 port 22 ssh2\n\
+             Dec  1 00:00:00 ws sshd[4]: Accepted password for a from 10.0.0.7 port 22 ssh2\n",
+        )?;
+        let out = dir.path().join("report.json");
+        let mut review = args(vec![log]);
+        review.year = Some(2026);
+        review.from = Some("2026-11-30".into());
+        review.to = Some("2026-11-30".into());
+        review.out = Some(out.clone());
+
+        run(review)?;
+
+        let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out)?)?;
+        assert_eq!(report["sources"][0]["events"], 2);
+        assert_eq!(report["sources"][0]["outside_period"], 2);
+        Ok(())
+    }
+
+    #[test]
+    fn reversed_period_is_rejected() {
+        let mut review = args(vec![PathBuf::from("auth.log")]);
+        review.from = Some("2026-11-30".into());
+        review.to = Some("2026-11-01".into());
+
+        let error = run(review).err().map(|e| format!("{e:#}")).unwrap_or_default();
+
+        assert!(error.contains("--to \"2026-11-01\" is before --from \"2026-11-30\""), "{error}");
+        assert!(error.contains("swap the two values"), "{error}");
+    }
+
+    #[test]
+    fn empty_period_is_rejected() {
+        let mut review = args(vec![PathBuf::from("auth.log")]);
+        review.from = Some("2026-11-30T08:00:00Z".into());
+        review.to = Some("2026-11-30T08:00:00Z".into());
+
+        let error = run(review).err().map(|e| format!("{e:#}")).unwrap_or_default();
+
+        assert!(error.contains("leave no time to review"), "{error}");
+    }
+
+    #[test]
+    fn invalid_to_names_flag_and_formats() {
+        let mut review = args(vec![PathBuf::from("auth.log")]);
+        review.to = Some("30/11/2026".into());
+
+        let error = run(review).err().map(|e| format!("{e:#}")).unwrap_or_default();
+
+        assert!(error.contains("invalid --to \"30/11/2026\""), "{error}");
+        assert!(error.contains("2024-03-01"), "{error}");
     }
 
     #[test]

@@ -55,12 +55,15 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     run(state, listener).await
 }
 
-/// Serves a fresh temporary database seeded with the demo practice.
-pub async fn demo(listen: &str) -> anyhow::Result<()> {
+/// Serves a fresh temporary database seeded with the demo practice, letting activity reviews
+/// read the log files of `review_log_folders`.
+pub async fn demo(listen: &str, review_log_folders: Vec<PathBuf>) -> anyhow::Result<()> {
     let address: SocketAddr = listen
         .parse()
         .with_context(|| format!("invalid listen address {listen:?}: use ADDR:PORT such as 127.0.0.1:8080"))?;
     let listener = bind(address).await?;
+    // With port 0 the system picks a free port, and the sign-in link must show that one.
+    let address = listener.local_addr().unwrap_or(address);
     let folder = tempfile::Builder::new()
         .prefix("safeguard-demo-")
         .tempdir()
@@ -101,13 +104,20 @@ pub async fn demo(listen: &str) -> anyhow::Result<()> {
     for line in &sign_ins {
         println!("  {line}");
     }
+    if !review_log_folders.is_empty() {
+        let names: Vec<String> = review_log_folders.iter().map(|folder| folder.display().to_string()).collect();
+        println!("Activity reviews may read the log files in: {}", names.join(", "));
+    }
     println!("The demo database is temporary and is deleted when you stop the server (Ctrl-C).");
 
     let state = AppState {
         store,
         files,
         clock,
-        config: Arc::new(WebConfig::default()),
+        config: Arc::new(WebConfig {
+            review_log_folders,
+            ..WebConfig::default()
+        }),
     };
     let outcome = run(state, listener).await;
     drop(folder);

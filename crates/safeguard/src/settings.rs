@@ -36,18 +36,42 @@ pub struct ServerArgs {
     #[arg(long, env = "SAFEGUARD_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
 
-    /// Folders on the server whose log files an activity review may read in place, as absolute
-    /// paths. Repeat the flag or separate the paths with ':' [default: none]
-    #[arg(long, env = "SAFEGUARD_REVIEW_LOG_FOLDERS", value_name = "DIR", value_delimiter = ':', value_parser = parse_folder)]
-    pub review_log_folders: Option<Vec<PathBuf>>,
+    #[command(flatten)]
+    pub log_folders: LogFolderArgs,
 
     /// TOML file with any of: data_dir, listen, database_url, secure_cookies, and log_folders in a [review] table
     #[arg(long, env = "SAFEGUARD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
 
+/// The `--review-log-folders` flag and its variable, shared by `serve`, `config` and `demo`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LogFolderArgs {
+    /// Folders on the server whose log files an activity review may read in place, as absolute
+    /// paths. Repeat the flag or separate the paths with ':' [default: none]
+    #[arg(long, env = "SAFEGUARD_REVIEW_LOG_FOLDERS", value_name = "DIR", value_delimiter = ':', value_parser = parse_folder)]
+    pub review_log_folders: Option<Vec<PathBuf>>,
+}
+
+impl LogFolderArgs {
+    /// Resolves the folders of the flag or variable, or else `from_file`, dropping empty entries,
+    /// and checks each with [`validate_log_folders`].
+    pub fn resolve(&self, from_file: Option<Vec<PathBuf>>) -> anyhow::Result<Vec<PathBuf>> {
+        let folders: Vec<PathBuf> = self
+            .review_log_folders
+            .clone()
+            .or(from_file)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|folder| !folder.as_os_str().is_empty())
+            .collect();
+        validate_log_folders(&folders)?;
+        Ok(folders)
+    }
+}
+
 /// Reads one log folder of the flag or variable. Clap's own path parser rejects an empty value,
-/// but this one keeps it as an empty path that [`Settings::resolve`] drops. So an empty
+/// but this one keeps it as an empty path that [`LogFolderArgs::resolve`] drops. So an empty
 /// `SAFEGUARD_REVIEW_LOG_FOLDERS` means no folder, and a doubled `:` is harmless.
 fn parse_folder(text: &str) -> Result<PathBuf, std::convert::Infallible> {
     Ok(PathBuf::from(text))
@@ -126,16 +150,7 @@ impl Settings {
             None => DatabaseUrl::sqlite_file(&data_dir.join("safeguard.db")),
         };
 
-        let file_log_folders = file.review.and_then(|review| review.log_folders);
-        let review_log_folders: Vec<PathBuf> = args
-            .review_log_folders
-            .clone()
-            .or(file_log_folders)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|folder| !folder.as_os_str().is_empty())
-            .collect();
-        validate_log_folders(&review_log_folders)?;
+        let review_log_folders = args.log_folders.resolve(file.review.and_then(|review| review.log_folders))?;
 
         Ok(Self {
             data_dir,
@@ -228,7 +243,7 @@ mod tests {
             listen: None,
             database_url: None,
             secure_cookies: None,
-            review_log_folders: None,
+            log_folders: LogFolderArgs::default(),
             config: None,
         }
     }
@@ -357,7 +372,9 @@ mod tests {
         std::fs::write(&path, format!("[review]\nlog_folders = [{:?}]\n", from_file.display().to_string())).unwrap();
 
         let settings = Settings::resolve(&ServerArgs {
-            review_log_folders: Some(vec![from_flag.clone()]),
+            log_folders: LogFolderArgs {
+                review_log_folders: Some(vec![from_flag.clone()]),
+            },
             config: Some(path),
             ..args()
         })
@@ -385,7 +402,9 @@ mod tests {
     #[test]
     fn relative_log_folder_is_refused() {
         let error = Settings::resolve(&ServerArgs {
-            review_log_folders: Some(vec![PathBuf::from("logs")]),
+            log_folders: LogFolderArgs {
+                review_log_folders: Some(vec![PathBuf::from("logs")]),
+            },
             ..args()
         })
         .unwrap_err();
@@ -399,7 +418,9 @@ mod tests {
         let missing = folder.path().join("missing");
 
         let error = Settings::resolve(&ServerArgs {
-            review_log_folders: Some(vec![missing]),
+            log_folders: LogFolderArgs {
+                review_log_folders: Some(vec![missing]),
+            },
             ..args()
         })
         .unwrap_err();
@@ -413,7 +434,9 @@ mod tests {
         let dotted = folder.path().join("..").join(folder.path().file_name().unwrap());
 
         let error = Settings::resolve(&ServerArgs {
-            review_log_folders: Some(vec![dotted]),
+            log_folders: LogFolderArgs {
+                review_log_folders: Some(vec![dotted]),
+            },
             ..args()
         })
         .unwrap_err();
@@ -425,7 +448,9 @@ mod tests {
     #[test]
     fn file_system_root_is_refused_as_log_folder() {
         let error = Settings::resolve(&ServerArgs {
-            review_log_folders: Some(vec![PathBuf::from("/")]),
+            log_folders: LogFolderArgs {
+                review_log_folders: Some(vec![PathBuf::from("/")]),
+            },
             ..args()
         })
         .unwrap_err();

@@ -396,7 +396,7 @@ mod tests {
             summary("/evidence/aa!more.log", 0, Format::Syslog, 5),
             summary("/evidence/bb", 1, Format::EhrCsv, 7),
         ];
-        let report = Report::new(sources, Vec::new(), "UTC".into(), None, None, None);
+        let report = Report::new(sources, Vec::new(), jiff::tz::TimeZone::UTC, None, None, None);
         let names = std::collections::HashMap::from([
             ("/evidence/aa".to_owned(), "logs.zip".to_owned()),
             ("/evidence/bb".to_owned(), "ehr.csv".to_owned()),

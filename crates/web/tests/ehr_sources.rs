@@ -393,6 +393,22 @@ async fn preview_shows_header_match_body(app: &TestApp) {
 }
 on_both!(preview_shows_header_match, preview_shows_header_match_body);
 
+async fn source_form_explains_empty_zone_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+
+    let list = official.get("/activity-review/ehr-sources").await;
+
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains(
+            "empty means UTC; enter the practice's zone (e.g. America/New_York) if the export writes local times without an offset"
+        ),
+        "{}",
+        list.body
+    );
+}
+on_both!(source_form_explains_empty_zone, source_form_explains_empty_zone_body);
+
 async fn auditor_reads_sources_without_forms_body(app: &TestApp) {
     let mut official = app.set_up().await;
     let path = add_source(&mut official, &renamed_fields("Front desk EHR")).await;

@@ -172,7 +172,7 @@ fn run_review_with(
     Ok(Report::new(
         sources,
         findings,
-        time_zone_name(&options.practice_time_zone),
+        options.practice_time_zone.clone(),
         syslog_time_basis,
         options.from,
         options.to,
