@@ -24,11 +24,13 @@ use jiff::{SignedDuration, Timestamp};
 use safeguard_domain::clock::format_instant;
 use safeguard_domain::ehr_sources::EhrMapping;
 use safeguard_domain::ids::{ActivityReviewId, EhrSourceId, InstanceId, ObligationId, PlanItemId, ReviewFindingId, RiskEntryId, UserId};
+use safeguard_domain::review_schedule::covered_item;
 use safeguard_domain::risk::PlanItemInput;
 use serde_json::json;
 use sqlx::AnyConnection;
 use tracing::instrument;
 
+use crate::calendar::Instance;
 use crate::ehr_sources::{mapping_from_json, mapping_to_json};
 use crate::evidence::StoredFile;
 use crate::ledger::{Actor, Change, append};
@@ -357,6 +359,17 @@ pub struct StalledReviews {
     pub requeued: Vec<ActivityReviewId>,
     /// Reviews failed because they were already claimed the maximum number of times.
     pub failed: Vec<ActivityReviewId>,
+}
+
+/// The schedule entry a review was started for, and its calendar item that signing completes
+/// or completed.
+#[derive(Debug, Clone)]
+pub struct ReviewScheduleItem {
+    /// The title of the entry's calendar obligation.
+    pub entry_title: String,
+    /// The calendar item, or `None` when no open item's period lies within the review's period
+    /// (or, for a signed review, when signing completed none).
+    pub item: Option<Instance>,
 }
 
 /// Counts of a review's findings by decision, for the list and the sign page.
@@ -981,8 +994,9 @@ impl Store {
 
     /// Signs a finished review on `today`, the practice's calendar day, once every finding has
     /// a decision. The ledger entry records the period, the sources, the counts and every
-    /// decision. When the review was started for a schedule obligation, the latest open
-    /// instance of it that started on or before `today` is completed in the same transaction.
+    /// decision. When the review was started for a schedule obligation, the open instance of
+    /// it whose period the review covers is completed in the same transaction. When no open
+    /// instance matches, none is completed and the review records no completed instance.
     #[instrument(skip_all, fields(user.id = %actor, activity_review.id = %id))]
     pub async fn sign_activity_review(&self, actor: UserId, id: ActivityReviewId, signature: &str, today: Date) -> Result<(), StoreError> {
         let review = self.activity_review(id).await?;
@@ -1048,7 +1062,7 @@ impl Store {
             .collect();
 
         let instance = match review.obligation_id {
-            Some(obligation) => complete_schedule_instance(&mut transaction, self.backend, &now, actor, obligation, id, today).await?,
+            Some(obligation) => complete_schedule_instance(&mut transaction, self.backend, &now, actor, obligation, &review, today).await?,
             None => None,
         };
         if let Some(instance) = &instance {
@@ -1091,6 +1105,35 @@ impl Store {
 
         transaction.commit().await?;
         Ok(())
+    }
+
+    /// Returns a review's schedule entry with its calendar item: for a signed review the item
+    /// signing completed, otherwise the open item whose period the review covers, which
+    /// signing would complete. `None` when the review was started for no schedule entry.
+    pub async fn review_schedule_item(&self, review: &ActivityReview) -> Result<Option<ReviewScheduleItem>, StoreError> {
+        let Some(obligation) = review.obligation_id else {
+            return Ok(None);
+        };
+        let row = sqlx::query("SELECT title FROM obligations WHERE id = $1")
+            .bind(obligation.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound { kind: "schedule entry" })?;
+        let entry_title = rows::text(&row, "title")?;
+
+        let instance = match review.completed_instance_id {
+            Some(instance) => Some(instance),
+            None if review.signed_at.is_some() => None,
+            None => {
+                let mut connection = self.pool.acquire().await?;
+                covered_open_instance(&mut connection, obligation, (review.period_from, review.period_to)).await?
+            }
+        };
+        let item = match instance {
+            Some(instance) => Some(self.instance(instance).await?),
+            None => None,
+        };
+        Ok(Some(ReviewScheduleItem { entry_title, item }))
     }
 
     /// Returns the last day covered by the most recently ending signed review, for compliance
@@ -1209,27 +1252,49 @@ async fn decision_counts(connection: &mut AnyConnection, id: ActivityReviewId) -
     Ok(counts)
 }
 
-/// Completes the latest open instance of `obligation` that started on or before `today` and
-/// returns its id, or `None` when the obligation has no such instance.
+/// Returns the id of the open instance of `obligation` whose period lies within a review's
+/// period `(first day, last day)`, as [`covered_item`] chooses it.
+async fn covered_open_instance(
+    connection: &mut AnyConnection,
+    obligation: ObligationId,
+    period: (Date, Date),
+) -> Result<Option<InstanceId>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, starts_on, due_on FROM obligation_instances WHERE obligation_id = $1 AND completed_at IS NULL ORDER BY period_index",
+    )
+    .bind(obligation.to_string())
+    .fetch_all(&mut *connection)
+    .await?;
+    let periods = rows
+        .iter()
+        .map(|row| Ok((rows::date(row, "starts_on")?, rows::date(row, "due_on")?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    match covered_item(period.0, period.1, &periods) {
+        Some(index) => Ok(Some(rows::parsed(&rows[index], "id")?)),
+        None => Ok(None),
+    }
+}
+
+/// Completes the open instance of `obligation` whose period `review` covers and returns its
+/// id, or `None` when no open instance matches.
 async fn complete_schedule_instance(
     connection: &mut AnyConnection,
     backend: crate::Backend,
     now: &str,
     actor: UserId,
     obligation: ObligationId,
-    review: ActivityReviewId,
+    review: &ActivityReview,
     today: Date,
 ) -> Result<Option<String>, StoreError> {
-    let instance = sqlx::query("SELECT id FROM obligation_instances WHERE obligation_id = $1 AND completed_at IS NULL AND starts_on <= $2 ORDER BY period_index DESC LIMIT 1")
-        .bind(obligation.to_string())
-        .bind(today.to_string())
-        .fetch_optional(&mut *connection)
-        .await?;
-    let Some(instance) = instance else {
+    let period = (review.period_from, review.period_to);
+    let Some(instance) = covered_open_instance(connection, obligation, period).await? else {
         return Ok(None);
     };
-    let instance_id = rows::text(&instance, "id")?;
-    let notes = format!("Completed by signing activity review {review}.");
+    let instance_id = instance.to_string();
+    let notes = format!(
+        "Completed by signing activity review {} of {} to {}.",
+        review.id, review.period_from, review.period_to
+    );
 
     sqlx::query("UPDATE obligation_instances SET completed_at = $1, completed_on = $2, completed_by = $3, notes = $4 WHERE id = $5 AND completed_at IS NULL")
         .bind(now)

@@ -1295,7 +1295,7 @@ mod activity_review_store {
         activity_review_lifecycle,
         |store: Store, _clock: FixedClock, folder: std::path::PathBuf| async move {
             let official = set_up(&store).await;
-            let schedule = ReviewScheduleInput::parse("Linux server", "", "monthly", "2026-12-01").unwrap();
+            let schedule = ReviewScheduleInput::parse("Linux server", "", "monthly", "2026-11-01").unwrap();
             let obligation = store.schedule_activity_review(official, &schedule, official).await.unwrap();
             store.advance_calendar(date(2026, 12, 4)).await.unwrap();
 
@@ -1424,7 +1424,9 @@ mod activity_review_store {
             assert_eq!(review.state, ReviewState::Signed);
             assert_eq!(review.signed_by_name.as_deref(), Some("Dana Reyes"));
             let instance = review.completed_instance_id.expect("signing completes the schedule instance");
-            assert_eq!(store.instance(instance).await.unwrap().completed_on, Some(date(2026, 12, 4)));
+            let instance = store.instance(instance).await.unwrap();
+            assert_eq!(instance.completed_on, Some(date(2026, 12, 4)));
+            assert_eq!(instance.due_on, date(2026, 11, 30));
             assert_eq!(store.latest_signed_review_end().await.unwrap(), Some(date(2026, 11, 30)));
 
             let again = store
@@ -1458,6 +1460,134 @@ mod activity_review_store {
             assert!(signed.entry.payload["sources"][0]["server_path"].is_null());
             let count = entries.len() as u64;
             assert_eq!(verify_chain(entries), Ok(count));
+        }
+    );
+
+    /// Creates a review of `period` for the schedule entry `obligation` and finishes its job
+    /// with no findings, so it can be signed.
+    async fn finished_review(
+        store: &Store,
+        official: UserId,
+        folder: &std::path::Path,
+        obligation: safeguard_domain::ids::ObligationId,
+        period: (jiff::civil::Date, jiff::civil::Date),
+    ) -> safeguard_domain::ids::ActivityReviewId {
+        let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
+        let stored = files.write(b"log", "auth.log", "text/plain").unwrap();
+        let input = NewActivityReview {
+            period_from: period.0,
+            period_to: period.1,
+            format_override: None,
+            obligation: Some(obligation),
+            ehr_source: None,
+            logs: ReviewLogs::Uploaded(vec![stored]),
+        };
+        let id = store.create_activity_review(official, &input).await.unwrap();
+        assert!(store.claim_activity_review(id).await.unwrap());
+        let results = [SourceResult {
+            format: "syslog".into(),
+            events: 1,
+            unreadable: 0,
+        }];
+        store.finish_activity_review(id, &results, &[], None).await.unwrap();
+        id
+    }
+
+    on_both!(
+        signing_completes_item_of_review_period,
+        |store: Store, _clock: FixedClock, folder: std::path::PathBuf| async move {
+            let official = set_up(&store).await;
+            let schedule = ReviewScheduleInput::parse("EHR access log", "", "monthly", "2026-11-01").unwrap();
+            let obligation = store.schedule_activity_review(official, &schedule, official).await.unwrap();
+            store.advance_calendar(date(2026, 12, 4)).await.unwrap();
+            let id = finished_review(&store, official, &folder, obligation, (date(2026, 11, 1), date(2026, 11, 30))).await;
+
+            let review = store.activity_review(id).await.unwrap();
+            let preview = store
+                .review_schedule_item(&review)
+                .await
+                .unwrap()
+                .expect("the review has a schedule entry");
+            assert_eq!(preview.entry_title, "Activity review: EHR access log");
+            let preview_item = preview.item.expect("the November item matches the review's period");
+            assert_eq!(
+                (preview_item.starts_on, preview_item.due_on),
+                (date(2026, 11, 1), date(2026, 11, 30))
+            );
+
+            store
+                .sign_activity_review(official, id, "Dana Reyes", date(2026, 12, 4))
+                .await
+                .unwrap();
+
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.completed_instance_id, Some(preview_item.id));
+            let completed = store.instance(preview_item.id).await.unwrap();
+            assert_eq!(completed.completed_on, Some(date(2026, 12, 4)));
+            let open: Vec<_> = store
+                .instances(false)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|instance| instance.obligation.id == obligation)
+                .collect();
+            assert_eq!(open.len(), 1);
+            assert_eq!(open[0].due_on, date(2026, 12, 31), "the December item stays open");
+            let signed_item = store.review_schedule_item(&review).await.unwrap().unwrap().item.unwrap();
+            assert_eq!(signed_item.id, preview_item.id);
+
+            let entries = store.ledger_entries().await.unwrap();
+            let signed = entries
+                .iter()
+                .rfind(|stored| stored.entry.action == "activity_review.signed")
+                .unwrap();
+            assert_eq!(signed.entry.payload["completed_instance"], preview_item.id.to_string());
+        }
+    );
+
+    on_both!(
+        signing_leaves_other_periods_open,
+        |store: Store, _clock: FixedClock, folder: std::path::PathBuf| async move {
+            let official = set_up(&store).await;
+            let schedule = ReviewScheduleInput::parse("EHR access log", "", "monthly", "2026-12-01").unwrap();
+            let obligation = store.schedule_activity_review(official, &schedule, official).await.unwrap();
+            store.advance_calendar(date(2026, 12, 4)).await.unwrap();
+            let id = finished_review(&store, official, &folder, obligation, (date(2026, 11, 1), date(2026, 11, 30))).await;
+
+            let review = store.activity_review(id).await.unwrap();
+            let preview = store
+                .review_schedule_item(&review)
+                .await
+                .unwrap()
+                .expect("the review has a schedule entry");
+            assert!(preview.item.is_none(), "no open item covers November");
+
+            store
+                .sign_activity_review(official, id, "Dana Reyes", date(2026, 12, 4))
+                .await
+                .unwrap();
+
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.state, ReviewState::Signed);
+            assert_eq!(review.completed_instance_id, None);
+            let open: Vec<_> = store
+                .instances(false)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|instance| instance.obligation.id == obligation)
+                .collect();
+            assert_eq!(open.len(), 1);
+            assert_eq!(open[0].due_on, date(2026, 12, 31), "the December item stays open");
+            assert!(store.review_schedule_item(&review).await.unwrap().unwrap().item.is_none());
+
+            let entries = store.ledger_entries().await.unwrap();
+            assert!(!entries.iter().any(|stored| stored.entry.action == "calendar_item.completed"));
+            let signed = entries
+                .iter()
+                .rfind(|stored| stored.entry.action == "activity_review.signed")
+                .unwrap();
+            assert!(signed.entry.payload["completed_instance"].is_null());
         }
     );
 

@@ -27,7 +27,8 @@ use safeguard_domain::risk::PlanItemInput;
 use safeguard_domain::values::InvalidValue;
 use safeguard_review::readers::Format;
 use safeguard_store::activity_reviews::{
-    ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewLogs, ReviewState,
+    ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewLogs, ReviewScheduleItem,
+    ReviewState,
 };
 use safeguard_store::calendar::Obligation;
 use safeguard_store::ehr_sources::EhrLogSource;
@@ -355,6 +356,8 @@ struct ReviewPage {
     counts: DecisionCounts,
     risks: Vec<RiskEntry>,
     default_deadline: Date,
+    /// The review's schedule entry and the calendar item signing completes or completed.
+    schedule: Option<ReviewScheduleItem>,
     errors: Vec<InvalidValue>,
 }
 
@@ -386,6 +389,8 @@ async fn review_page(
         None => Vec::new(),
     };
 
+    let schedule = state.store.review_schedule_item(&review).await?;
+
     Ok(ReviewPage {
         layout: Layout::signed_in("Activity review", user, csrf),
         created_at: local_time(review.created_at, &zone),
@@ -396,6 +401,7 @@ async fn review_page(
         findings,
         risks,
         default_deadline: today.saturating_add(jiff::Span::new().days(30)),
+        schedule,
         errors,
     })
 }
