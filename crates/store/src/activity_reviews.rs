@@ -25,7 +25,7 @@ use safeguard_domain::clock::format_instant;
 use safeguard_domain::ehr_sources::EhrMapping;
 use safeguard_domain::ids::{ActivityReviewId, EhrSourceId, InstanceId, ObligationId, PlanItemId, ReviewFindingId, RiskEntryId, UserId};
 use safeguard_domain::review_schedule::covered_item;
-use safeguard_domain::risk::PlanItemInput;
+use safeguard_domain::risk::{PlanItemInput, PlanStatus};
 use serde_json::json;
 use sqlx::AnyConnection;
 use tracing::instrument;
@@ -930,14 +930,16 @@ impl Store {
 
     /// Records or replaces the decision on a finding of a finished, unsigned review. A
     /// follow-up adds a risk-plan item in the same transaction; a finding that already opened
-    /// one keeps it, because plan items are never deleted.
+    /// one keeps it, because plan items are never deleted. Re-deciding a follow-up as expected
+    /// or a false positive cancels its plan item, unless the item is completed, in the same
+    /// transaction.
     #[instrument(skip_all, fields(user.id = %actor, review_finding.id = %id))]
     pub async fn decide_review_finding(&self, actor: UserId, id: ReviewFindingId, input: &DecisionInput) -> Result<(), StoreError> {
         let mut transaction = self.begin_write().await?;
         let now = self.now_text();
 
         let row = sqlx::query(
-            "SELECT f.plan_item_id, r.state FROM activity_review_findings f JOIN activity_reviews r ON r.id = f.review_id WHERE f.id = $1",
+            "SELECT f.plan_item_id, f.review_id, p.status AS plan_status, r.state FROM activity_review_findings f JOIN activity_reviews r ON r.id = f.review_id LEFT JOIN risk_plan_items p ON p.id = f.plan_item_id WHERE f.id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&mut *transaction)
@@ -951,6 +953,22 @@ impl Store {
             )));
         }
         let mut plan_item: Option<PlanItemId> = rows::optional_parsed(&row, "plan_item_id")?;
+        let plan_status: Option<PlanStatus> = rows::optional_parsed(&row, "plan_status")?;
+
+        // A finding re-decided as expected or a false positive no longer needs the plan item
+        // its follow-up opened. An open item is cancelled, so it does not go overdue, and the
+        // finding's link to it is cleared, so that a later follow-up opens a new one. A
+        // completed item stays linked as the record of the work done.
+        let mut cancelled_plan_item = None;
+        if input.decision != FindingDecision::FollowUp
+            && let (Some(item), Some(status)) = (plan_item, plan_status)
+            && status.is_open()
+        {
+            let review: ActivityReviewId = rows::parsed(&row, "review_id")?;
+            cancel_plan_item(&mut transaction, self.backend, &now, actor, item, (review, id), input.decision).await?;
+            cancelled_plan_item = Some(item);
+            plan_item = None;
+        }
 
         if input.decision == FindingDecision::FollowUp && plan_item.is_none() {
             let Some((entry, item)) = &input.follow_up else {
@@ -983,6 +1001,7 @@ impl Store {
                     "decision": input.decision.code(),
                     "notes": input.notes,
                     "plan_item": plan_item.map(|item| item.to_string()),
+                    "cancelled_plan_item": cancelled_plan_item.map(|item| item.to_string()),
                 }),
             },
         )
@@ -1250,6 +1269,46 @@ async fn decision_counts(connection: &mut AnyConnection, id: ActivityReviewId) -
         }
     }
     Ok(counts)
+}
+
+/// Cancels the open plan item a finding's follow-up opened, because the finding was re-decided
+/// as `decision`. The reason takes the place of completion evidence on the plan.
+async fn cancel_plan_item(
+    connection: &mut AnyConnection,
+    backend: crate::Backend,
+    now: &str,
+    actor: UserId,
+    item: PlanItemId,
+    (review, finding): (ActivityReviewId, ReviewFindingId),
+    decision: FindingDecision,
+) -> Result<(), StoreError> {
+    let reason = format!(
+        "Cancelled because finding {finding} of activity review {review} was re-decided as {}.",
+        decision.label().to_lowercase()
+    );
+    sqlx::query("UPDATE risk_plan_items SET status = $1, completion_evidence = $2, updated_at = $3 WHERE id = $4 AND status IN ($5, $6)")
+        .bind(PlanStatus::Cancelled.code())
+        .bind(&reason)
+        .bind(now)
+        .bind(item.to_string())
+        .bind(PlanStatus::Planned.code())
+        .bind(PlanStatus::InProgress.code())
+        .execute(&mut *connection)
+        .await?;
+    append(
+        connection,
+        backend,
+        now,
+        &Actor::User(actor),
+        Change {
+            action: "plan_item.cancelled",
+            record_kind: "plan_item",
+            record_id: item.to_string(),
+            payload: json!({"reason": reason, "finding": finding.to_string(), "decision": decision.code()}),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Returns the id of the open instance of `obligation` whose period lies within a review's

@@ -472,6 +472,11 @@ pub(crate) async fn decide(
         ));
     }
 
+    // Re-deciding a follow-up cancels the plan item it opened, which only the roles that
+    // open plan items may do.
+    if decision != Some(FindingDecision::FollowUp) && finding.plan_item_id.is_some() {
+        user.require(Permission::ManageProgram)?;
+    }
     let follow_up = if decision == Some(FindingDecision::FollowUp) && finding.plan_item_id.is_none() {
         user.require(Permission::ManageProgram)?;
         follow_up_item(&finding, &form, &notes, &mut errors)
