@@ -258,10 +258,11 @@ fn assess_item(
         }
     }
 
+    let mut current_review = false;
     match citation {
         "164.308(a)(1)(ii)(A)" => assess_risk_analysis(facts, today, &mut item),
         "164.308(a)(1)(ii)(B)" => assess_risk_management(facts, today, &mut item),
-        "164.308(a)(1)(ii)(D)" | "164.308(a)(5)(ii)(C)" => assess_activity_review(facts, today, &mut item),
+        "164.308(a)(1)(ii)(D)" | "164.308(a)(5)(ii)(C)" => current_review = assess_activity_review(facts, today, &mut item),
         _ => {}
     }
 
@@ -270,11 +271,15 @@ fn assess_item(
         .iter()
         .filter(|obligation| obligation.citation == citation)
         .collect();
-    for obligation in &tied {
-        let (status, gaps, evidence) = assess_obligation(obligation, today);
-        item.status = item.status.max(status);
-        item.gaps.extend(gaps);
-        item.evidence.extend(evidence);
+    let assessments: Vec<ObligationAssessment> = tied.iter().map(|obligation| assess_obligation(obligation, today)).collect();
+    let current_evidence = current_review || assessments.iter().any(|assessment| assessment.current);
+    for assessment in assessments {
+        item.status = item.status.max(assessment.status);
+        item.gaps.extend(assessment.gaps);
+        item.evidence.extend(assessment.evidence);
+        if let Some(not_started) = assessment.not_started {
+            add_not_started(&mut item, not_started, current_evidence);
+        }
     }
 
     let recurring = tied.iter().any(|obligation| obligation.recurring);
@@ -322,17 +327,20 @@ fn assess_risk_analysis(facts: &ProgramFacts, today: Date, item: &mut ItemStatus
 pub const ACTIVITY_REVIEW_CURRENT_DAYS: i64 = 92;
 
 /// Adds a signed activity review whose period ended recently as evidence for information
-/// system activity review and log-in monitoring. An older or missing review adds no gap,
-/// because the schedule's calendar obligations report missed reviews.
-fn assess_activity_review(facts: &ProgramFacts, today: Date, item: &mut ItemStatus) {
+/// system activity review and log-in monitoring, and returns whether it did. An older or
+/// missing review adds no gap, because the schedule's calendar obligations report missed
+/// reviews.
+fn assess_activity_review(facts: &ProgramFacts, today: Date, item: &mut ItemStatus) -> bool {
     let Some(end) = facts.latest_signed_activity_review else {
-        return;
+        return false;
     };
     let oldest_current = today.saturating_sub(jiff::Span::new().days(ACTIVITY_REVIEW_CURRENT_DAYS));
-    if end >= oldest_current {
-        item.evidence
-            .push(format!("A signed activity review covers system logs up to {end}."));
+    if end < oldest_current {
+        return false;
     }
+    item.evidence
+        .push(format!("A signed activity review covers system logs up to {end}."));
+    true
 }
 
 /// Assesses risk management: every risk of the current analysis needs a decision, and every plan
@@ -375,61 +383,93 @@ fn assess_risk_management(facts: &ProgramFacts, today: Date, item: &mut ItemStat
     }
 }
 
-/// Assesses one obligation: overdue instances, the current period, and the last completion.
-fn assess_obligation(obligation: &ObligationFacts, today: Date) -> (Status, Vec<Gap>, Vec<String>) {
-    let mut status = Status::Met;
-    let mut gaps = Vec::new();
-    let mut evidence = Vec::new();
+/// The contribution of one obligation to the status of its specification.
+#[derive(Debug)]
+struct ObligationAssessment {
+    status: Status,
+    gaps: Vec<Gap>,
+    evidence: Vec<String>,
+    /// Set when the recurring obligation has no record yet because its first instance is not
+    /// due soon or its first period has not started. Whether that makes the specification
+    /// missing depends on the other evidence for it, so [`add_not_started`] decides.
+    not_started: Option<NotStarted>,
+    /// Whether the obligation is current evidence by itself: it recurs, has a completed
+    /// instance, and none of its instances is overdue.
+    current: bool,
+}
 
-    if !obligation.recurring {
-        for instance in &obligation.instances {
-            if instance_state(obligation.cadence, instance.due_on, instance.completed_on, today) == InstanceState::Overdue {
-                status = Status::Overdue;
-                gaps.push(Gap {
-                    message: format!("{} due on {} is overdue.", obligation.title, instance.due_on),
-                    fix: Fix::CompleteInstance(instance.id),
-                });
-            }
-        }
-        return (status, gaps, evidence);
+/// A recurring obligation that has nothing to record yet.
+#[derive(Debug)]
+struct NotStarted {
+    /// The gap message, with the due date of the first instance when one exists.
+    message: String,
+    fix: Fix,
+}
+
+/// Adds an obligation that has not started to `item`. Alone it leaves the specification
+/// missing, because nothing shows the work is done. Beside current evidence from another
+/// record (a signed activity review, another obligation completed on time) it is only the
+/// next thing to do, so it is listed with the evidence and does not lower the status.
+fn add_not_started(item: &mut ItemStatus, not_started: NotStarted, current_evidence: bool) {
+    if current_evidence {
+        item.evidence.push(not_started.message);
+    } else {
+        item.status = item.status.max(Status::Missing);
+        item.gaps.push(Gap {
+            message: not_started.message,
+            fix: not_started.fix,
+        });
     }
+}
+
+/// Assesses one obligation: overdue instances, the current period, and the last completion.
+fn assess_obligation(obligation: &ObligationFacts, today: Date) -> ObligationAssessment {
+    let mut assessment = ObligationAssessment {
+        status: Status::Met,
+        gaps: Vec::new(),
+        evidence: Vec::new(),
+        not_started: None,
+        current: false,
+    };
 
     for instance in &obligation.instances {
         if instance_state(obligation.cadence, instance.due_on, instance.completed_on, today) == InstanceState::Overdue {
-            status = Status::Overdue;
-            gaps.push(Gap {
+            assessment.status = Status::Overdue;
+            assessment.gaps.push(Gap {
                 message: format!("{} due on {} is overdue.", obligation.title, instance.due_on),
                 fix: Fix::CompleteInstance(instance.id),
             });
         }
     }
+    if !obligation.recurring {
+        return assessment;
+    }
 
     let last_completed = obligation.instances.iter().filter_map(|instance| instance.completed_on).max();
     if let Some(day) = last_completed {
-        evidence.push(format!("{} last completed on {day}.", obligation.title));
+        assessment.evidence.push(format!("{} last completed on {day}.", obligation.title));
+        assessment.current = assessment.status != Status::Overdue;
     }
 
     // An obligation whose first period has not started has no instance and no record yet;
-    // it must not read as met.
+    // it must not read as met on its own.
     let Some(current) = obligation.instances.last() else {
-        let message = format!("No {} has been recorded yet; its first period has not started.", obligation.title);
-        gaps.push(Gap {
-            message,
+        assessment.not_started = Some(NotStarted {
+            message: format!("No {} has been recorded yet; its first period has not started.", obligation.title),
             fix: Fix::ReviewObligation(obligation.id),
         });
-        return (status.max(Status::Missing), gaps, evidence);
+        return assessment;
     };
     match instance_state(obligation.cadence, current.due_on, current.completed_on, today) {
         InstanceState::DueSoon => {
-            status = status.max(Status::DueSoon);
-            gaps.push(Gap {
+            assessment.status = assessment.status.max(Status::DueSoon);
+            assessment.gaps.push(Gap {
                 message: format!("{} is due on {}.", obligation.title, current.due_on),
                 fix: Fix::CompleteInstance(current.id),
             });
         }
         InstanceState::Upcoming if obligation.instances.len() == 1 => {
-            status = status.max(Status::Missing);
-            gaps.push(Gap {
+            assessment.not_started = Some(NotStarted {
                 message: format!(
                     "No {} has been recorded yet; the first is due on {}.",
                     obligation.title, current.due_on
@@ -440,7 +480,7 @@ fn assess_obligation(obligation: &ObligationFacts, today: Date) -> (Status, Vec<
         _ => {}
     }
 
-    (status, gaps, evidence)
+    assessment
 }
 
 #[cfg(test)]
@@ -752,5 +792,122 @@ mod tests {
         };
         let statuses = assess(&stale, today);
         assert_eq!(find(&statuses, "164.308(a)(1)(ii)(D)").status, Status::Missing);
+    }
+
+    /// Builds the activity review schedule of a new practice: the EHR access log reviewed
+    /// monthly and Windows sign-ins quarterly from December, assessed on 2026-12-04.
+    fn review_schedule(ehr_completed_on: Option<Date>) -> Vec<ObligationFacts> {
+        let mut ehr = obligation(
+            "164.308(a)(1)(ii)(D)",
+            Cadence::Monthly,
+            &[(date(2026, 11, 30), ehr_completed_on), (date(2026, 12, 31), None)],
+        );
+        ehr.title = "Activity review: EHR access log".into();
+        let mut windows = obligation("164.308(a)(1)(ii)(D)", Cadence::Quarterly, &[(date(2027, 2, 28), None)]);
+        windows.title = "Activity review: Windows sign-ins".into();
+        vec![ehr, windows]
+    }
+
+    #[test]
+    fn signed_review_outweighs_upcoming_first_item() {
+        let facts = ProgramFacts {
+            obligations: review_schedule(Some(date(2026, 12, 4))),
+            latest_signed_activity_review: Some(date(2026, 11, 30)),
+            ..ProgramFacts::default()
+        };
+
+        let statuses = assess(&facts, date(2026, 12, 4));
+        let review = find(&statuses, "164.308(a)(1)(ii)(D)");
+
+        assert_eq!(review.status, Status::Met);
+        assert!(review.gaps.is_empty(), "{:?}", review.gaps);
+        assert!(
+            review
+                .evidence
+                .contains(&"A signed activity review covers system logs up to 2026-11-30.".to_owned())
+        );
+        assert!(
+            review
+                .evidence
+                .contains(&"No Activity review: Windows sign-ins has been recorded yet; the first is due on 2027-02-28.".to_owned())
+        );
+    }
+
+    #[test]
+    fn signed_review_alone_outweighs_upcoming_first_item() {
+        let facts = ProgramFacts {
+            obligations: vec![obligation("164.308(a)(1)(ii)(D)", Cadence::Quarterly, &[(date(2027, 2, 28), None)])],
+            latest_signed_activity_review: Some(date(2026, 11, 30)),
+            ..ProgramFacts::default()
+        };
+
+        let review = find(&assess(&facts, date(2026, 12, 4)), "164.308(a)(1)(ii)(D)").clone();
+
+        assert_eq!(review.status, Status::Met);
+        assert!(review.gaps.is_empty());
+        assert_eq!(review.evidence.len(), 2);
+    }
+
+    #[test]
+    fn stale_review_leaves_upcoming_first_item_missing() {
+        let facts = ProgramFacts {
+            obligations: vec![obligation("164.308(a)(1)(ii)(D)", Cadence::Quarterly, &[(date(2027, 2, 28), None)])],
+            latest_signed_activity_review: Some(date(2026, 8, 31)),
+            ..ProgramFacts::default()
+        };
+
+        let review = find(&assess(&facts, date(2026, 12, 4)), "164.308(a)(1)(ii)(D)").clone();
+
+        assert_eq!(review.status, Status::Missing);
+        assert_eq!(review.gaps.len(), 1);
+        assert!(matches!(review.gaps[0].fix, Fix::CompleteInstance(_)));
+    }
+
+    #[test]
+    fn completed_obligation_outweighs_upcoming_first_item() {
+        let facts = ProgramFacts {
+            obligations: review_schedule(Some(date(2026, 11, 28))),
+            ..ProgramFacts::default()
+        };
+
+        let review = find(&assess(&facts, date(2026, 12, 4)), "164.308(a)(1)(ii)(D)").clone();
+
+        assert_eq!(review.status, Status::Met);
+        assert!(review.gaps.is_empty());
+        assert_eq!(review.evidence.len(), 2);
+    }
+
+    #[test]
+    fn overdue_obligation_keeps_upcoming_first_item_gap() {
+        let facts = ProgramFacts {
+            obligations: review_schedule(None),
+            ..ProgramFacts::default()
+        };
+
+        let review = find(&assess(&facts, date(2026, 12, 4)), "164.308(a)(1)(ii)(D)").clone();
+
+        assert_eq!(review.status, Status::Overdue);
+        assert_eq!(review.gaps.len(), 2);
+        assert!(review.gaps[1].message.starts_with("No Activity review: Windows sign-ins"));
+    }
+
+    #[test]
+    fn not_started_obligation_beside_current_one_is_met() {
+        let facts = ProgramFacts {
+            obligations: vec![
+                obligation(
+                    "164.308(a)(7)(ii)(A)",
+                    Cadence::Quarterly,
+                    &[(date(2026, 12, 31), Some(date(2026, 11, 2)))],
+                ),
+                obligation("164.308(a)(7)(ii)(A)", Cadence::Annual, &[]),
+            ],
+            ..ProgramFacts::default()
+        };
+
+        let item = find(&assess(&facts, date(2026, 12, 4)), "164.308(a)(7)(ii)(A)").clone();
+
+        assert_eq!(item.status, Status::Met);
+        assert!(item.evidence.iter().any(|line| line.contains("its first period has not started")));
     }
 }

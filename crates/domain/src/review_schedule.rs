@@ -5,6 +5,8 @@
 //! names the reviewed system, so its instances appear on the calendar and the dashboard like any
 //! other obligation, and a completed activity review completes the instance of its period.
 
+use jiff::civil::Date;
+
 use crate::calendar::{Cadence, CompletionKind, ObligationInput};
 use crate::values::{InvalidValue, Line, Text, parse_date};
 
@@ -83,6 +85,23 @@ fn default_description(system: &str) -> String {
     )
 }
 
+/// Returns the index of the open calendar item that a review of `review_from` to `review_to`
+/// completes: the item whose whole period, `(starts_on, due_on)`, lies within the review's
+/// period. When the review covers several items, the one that ends last is chosen. `None`
+/// means the review covers no open item, and signing it should complete none rather than
+/// complete one whose logs were not reviewed.
+///
+/// NOTE: a review covering several periods completes only the latest of them; the earlier
+/// items stay open on the calendar.
+pub fn covered_item(review_from: Date, review_to: Date, open_items: &[(Date, Date)]) -> Option<usize> {
+    open_items
+        .iter()
+        .enumerate()
+        .filter(|(_, (starts_on, due_on))| review_from <= *starts_on && *due_on <= review_to)
+        .max_by_key(|(_, (_, due_on))| *due_on)
+        .map(|(index, _)| index)
+}
+
 #[cfg(test)]
 mod tests {
     use jiff::civil::date;
@@ -137,5 +156,35 @@ mod tests {
 
         assert_eq!(errors[0].field, "system");
         assert!(ReviewScheduleInput::parse(&"s".repeat(100), "", "monthly", "2026-12-01").is_ok());
+    }
+
+    #[test]
+    fn covered_item_matches_review_period() {
+        let items = [(date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 12, 1), date(2026, 12, 31))];
+
+        assert_eq!(covered_item(date(2026, 11, 1), date(2026, 11, 30), &items), Some(0));
+        assert_eq!(covered_item(date(2026, 12, 1), date(2026, 12, 31), &items), Some(1));
+    }
+
+    #[test]
+    fn covered_item_needs_whole_period() {
+        let items = [(date(2026, 12, 1), date(2026, 12, 31))];
+
+        assert_eq!(covered_item(date(2026, 11, 1), date(2026, 11, 30), &items), None);
+        assert_eq!(covered_item(date(2026, 12, 1), date(2026, 12, 15), &items), None);
+        assert_eq!(covered_item(date(2026, 11, 15), date(2026, 12, 15), &items), None);
+        assert_eq!(covered_item(date(2026, 11, 1), date(2026, 11, 30), &[]), None);
+    }
+
+    #[test]
+    fn covered_item_prefers_latest_of_several() {
+        let items = [
+            (date(2026, 12, 1), date(2026, 12, 31)),
+            (date(2026, 10, 1), date(2026, 10, 31)),
+            (date(2026, 11, 1), date(2026, 11, 30)),
+        ];
+
+        assert_eq!(covered_item(date(2026, 10, 1), date(2026, 11, 30), &items), Some(2));
+        assert_eq!(covered_item(date(2026, 9, 1), date(2027, 1, 31), &items), Some(0));
     }
 }

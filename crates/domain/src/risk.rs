@@ -586,11 +586,22 @@ pub enum PlanStatus {
     InProgress,
     /// Done, with completion evidence.
     Completed,
+    /// No longer needed, with the reason in place of completion evidence. Only re-deciding
+    /// the activity-review finding that opened the item cancels it.
+    Cancelled,
 }
 
 impl PlanStatus {
     /// Every status, in order.
-    pub const ALL: [PlanStatus; 3] = [PlanStatus::Planned, PlanStatus::InProgress, PlanStatus::Completed];
+    pub const ALL: [PlanStatus; 4] = [
+        PlanStatus::Planned,
+        PlanStatus::InProgress,
+        PlanStatus::Completed,
+        PlanStatus::Cancelled,
+    ];
+
+    /// The statuses a person can set on the plan page.
+    pub const SETTABLE: [PlanStatus; 3] = [PlanStatus::Planned, PlanStatus::InProgress, PlanStatus::Completed];
 
     /// Returns the stored code.
     pub fn code(self) -> &'static str {
@@ -598,6 +609,7 @@ impl PlanStatus {
             PlanStatus::Planned => "planned",
             PlanStatus::InProgress => "in_progress",
             PlanStatus::Completed => "completed",
+            PlanStatus::Cancelled => "cancelled",
         }
     }
 
@@ -607,12 +619,13 @@ impl PlanStatus {
             PlanStatus::Planned => "Planned",
             PlanStatus::InProgress => "In progress",
             PlanStatus::Completed => "Completed",
+            PlanStatus::Cancelled => "Cancelled",
         }
     }
 
     /// Returns whether the item still needs work.
     pub fn is_open(self) -> bool {
-        self != PlanStatus::Completed
+        matches!(self, PlanStatus::Planned | PlanStatus::InProgress)
     }
 }
 
@@ -696,7 +709,14 @@ impl PlanProgressInput {
     /// Parses a status form. Completing needs the evidence and the completion date.
     pub fn parse(status: &str, completion_evidence: &str, completed_on: &str) -> Result<Self, Vec<InvalidValue>> {
         let mut errors = Vec::new();
-        let status = status.parse::<PlanStatus>().map_err(|error| errors.push(error)).ok();
+        let status = status
+            .parse::<PlanStatus>()
+            .ok()
+            .filter(|status| PlanStatus::SETTABLE.contains(status))
+            .or_else(|| {
+                errors.push(InvalidValue::new("status", "choose planned, in progress or completed"));
+                None
+            });
         let completing = status == Some(PlanStatus::Completed);
 
         let completion_evidence = if completing {
@@ -986,6 +1006,16 @@ mod tests {
 
         assert_eq!(fields, ["completion evidence", "completed on"]);
         assert!(PlanProgressInput::parse("in_progress", "", "").is_ok());
+    }
+
+    #[test]
+    fn cancelled_status_is_stored_but_not_settable() {
+        let errors = PlanProgressInput::parse("cancelled", "", "").unwrap_err();
+
+        assert_eq!(errors[0].field, "status");
+        assert_eq!("cancelled".parse::<PlanStatus>(), Ok(PlanStatus::Cancelled));
+        assert!(!PlanStatus::Cancelled.is_open());
+        assert!(!plan_item_overdue(PlanStatus::Cancelled, date(2026, 12, 1), date(2026, 12, 4)));
     }
 
     #[test]

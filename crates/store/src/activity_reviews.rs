@@ -24,11 +24,13 @@ use jiff::{SignedDuration, Timestamp};
 use safeguard_domain::clock::format_instant;
 use safeguard_domain::ehr_sources::EhrMapping;
 use safeguard_domain::ids::{ActivityReviewId, EhrSourceId, InstanceId, ObligationId, PlanItemId, ReviewFindingId, RiskEntryId, UserId};
-use safeguard_domain::risk::PlanItemInput;
+use safeguard_domain::review_schedule::covered_item;
+use safeguard_domain::risk::{PlanItemInput, PlanStatus};
 use serde_json::json;
 use sqlx::AnyConnection;
 use tracing::instrument;
 
+use crate::calendar::Instance;
 use crate::ehr_sources::{mapping_from_json, mapping_to_json};
 use crate::evidence::StoredFile;
 use crate::ledger::{Actor, Change, append};
@@ -357,6 +359,17 @@ pub struct StalledReviews {
     pub requeued: Vec<ActivityReviewId>,
     /// Reviews failed because they were already claimed the maximum number of times.
     pub failed: Vec<ActivityReviewId>,
+}
+
+/// The schedule entry a review was started for, and its calendar item that signing completes
+/// or completed.
+#[derive(Debug, Clone)]
+pub struct ReviewScheduleItem {
+    /// The title of the entry's calendar obligation.
+    pub entry_title: String,
+    /// The calendar item, or `None` when no open item's period lies within the review's period
+    /// (or, for a signed review, when signing completed none).
+    pub item: Option<Instance>,
 }
 
 /// Counts of a review's findings by decision, for the list and the sign page.
@@ -917,14 +930,16 @@ impl Store {
 
     /// Records or replaces the decision on a finding of a finished, unsigned review. A
     /// follow-up adds a risk-plan item in the same transaction; a finding that already opened
-    /// one keeps it, because plan items are never deleted.
+    /// one keeps it, because plan items are never deleted. Re-deciding a follow-up as expected
+    /// or a false positive cancels its plan item, unless the item is completed, in the same
+    /// transaction.
     #[instrument(skip_all, fields(user.id = %actor, review_finding.id = %id))]
     pub async fn decide_review_finding(&self, actor: UserId, id: ReviewFindingId, input: &DecisionInput) -> Result<(), StoreError> {
         let mut transaction = self.begin_write().await?;
         let now = self.now_text();
 
         let row = sqlx::query(
-            "SELECT f.plan_item_id, r.state FROM activity_review_findings f JOIN activity_reviews r ON r.id = f.review_id WHERE f.id = $1",
+            "SELECT f.plan_item_id, f.review_id, p.status AS plan_status, r.state FROM activity_review_findings f JOIN activity_reviews r ON r.id = f.review_id LEFT JOIN risk_plan_items p ON p.id = f.plan_item_id WHERE f.id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(&mut *transaction)
@@ -938,6 +953,22 @@ impl Store {
             )));
         }
         let mut plan_item: Option<PlanItemId> = rows::optional_parsed(&row, "plan_item_id")?;
+        let plan_status: Option<PlanStatus> = rows::optional_parsed(&row, "plan_status")?;
+
+        // A finding re-decided as expected or a false positive no longer needs the plan item
+        // its follow-up opened. An open item is cancelled, so it does not go overdue, and the
+        // finding's link to it is cleared, so that a later follow-up opens a new one. A
+        // completed item stays linked as the record of the work done.
+        let mut cancelled_plan_item = None;
+        if input.decision != FindingDecision::FollowUp
+            && let (Some(item), Some(status)) = (plan_item, plan_status)
+            && status.is_open()
+        {
+            let review: ActivityReviewId = rows::parsed(&row, "review_id")?;
+            cancel_plan_item(&mut transaction, self.backend, &now, actor, item, (review, id), input.decision).await?;
+            cancelled_plan_item = Some(item);
+            plan_item = None;
+        }
 
         if input.decision == FindingDecision::FollowUp && plan_item.is_none() {
             let Some((entry, item)) = &input.follow_up else {
@@ -970,6 +1001,7 @@ impl Store {
                     "decision": input.decision.code(),
                     "notes": input.notes,
                     "plan_item": plan_item.map(|item| item.to_string()),
+                    "cancelled_plan_item": cancelled_plan_item.map(|item| item.to_string()),
                 }),
             },
         )
@@ -981,8 +1013,9 @@ impl Store {
 
     /// Signs a finished review on `today`, the practice's calendar day, once every finding has
     /// a decision. The ledger entry records the period, the sources, the counts and every
-    /// decision. When the review was started for a schedule obligation, the latest open
-    /// instance of it that started on or before `today` is completed in the same transaction.
+    /// decision. When the review was started for a schedule obligation, the open instance of
+    /// it whose period the review covers is completed in the same transaction. When no open
+    /// instance matches, none is completed and the review records no completed instance.
     #[instrument(skip_all, fields(user.id = %actor, activity_review.id = %id))]
     pub async fn sign_activity_review(&self, actor: UserId, id: ActivityReviewId, signature: &str, today: Date) -> Result<(), StoreError> {
         let review = self.activity_review(id).await?;
@@ -1048,7 +1081,7 @@ impl Store {
             .collect();
 
         let instance = match review.obligation_id {
-            Some(obligation) => complete_schedule_instance(&mut transaction, self.backend, &now, actor, obligation, id, today).await?,
+            Some(obligation) => complete_schedule_instance(&mut transaction, self.backend, &now, actor, obligation, &review, today).await?,
             None => None,
         };
         if let Some(instance) = &instance {
@@ -1091,6 +1124,35 @@ impl Store {
 
         transaction.commit().await?;
         Ok(())
+    }
+
+    /// Returns a review's schedule entry with its calendar item: for a signed review the item
+    /// signing completed, otherwise the open item whose period the review covers, which
+    /// signing would complete. `None` when the review was started for no schedule entry.
+    pub async fn review_schedule_item(&self, review: &ActivityReview) -> Result<Option<ReviewScheduleItem>, StoreError> {
+        let Some(obligation) = review.obligation_id else {
+            return Ok(None);
+        };
+        let row = sqlx::query("SELECT title FROM obligations WHERE id = $1")
+            .bind(obligation.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound { kind: "schedule entry" })?;
+        let entry_title = rows::text(&row, "title")?;
+
+        let instance = match review.completed_instance_id {
+            Some(instance) => Some(instance),
+            None if review.signed_at.is_some() => None,
+            None => {
+                let mut connection = self.pool.acquire().await?;
+                covered_open_instance(&mut connection, obligation, (review.period_from, review.period_to)).await?
+            }
+        };
+        let item = match instance {
+            Some(instance) => Some(self.instance(instance).await?),
+            None => None,
+        };
+        Ok(Some(ReviewScheduleItem { entry_title, item }))
     }
 
     /// Returns the last day covered by the most recently ending signed review, for compliance
@@ -1209,27 +1271,89 @@ async fn decision_counts(connection: &mut AnyConnection, id: ActivityReviewId) -
     Ok(counts)
 }
 
-/// Completes the latest open instance of `obligation` that started on or before `today` and
-/// returns its id, or `None` when the obligation has no such instance.
+/// Cancels the open plan item a finding's follow-up opened, because the finding was re-decided
+/// as `decision`. The reason takes the place of completion evidence on the plan.
+async fn cancel_plan_item(
+    connection: &mut AnyConnection,
+    backend: crate::Backend,
+    now: &str,
+    actor: UserId,
+    item: PlanItemId,
+    (review, finding): (ActivityReviewId, ReviewFindingId),
+    decision: FindingDecision,
+) -> Result<(), StoreError> {
+    let reason = format!(
+        "Cancelled because finding {finding} of activity review {review} was re-decided as {}.",
+        decision.label().to_lowercase()
+    );
+    sqlx::query("UPDATE risk_plan_items SET status = $1, completion_evidence = $2, updated_at = $3 WHERE id = $4 AND status IN ($5, $6)")
+        .bind(PlanStatus::Cancelled.code())
+        .bind(&reason)
+        .bind(now)
+        .bind(item.to_string())
+        .bind(PlanStatus::Planned.code())
+        .bind(PlanStatus::InProgress.code())
+        .execute(&mut *connection)
+        .await?;
+    append(
+        connection,
+        backend,
+        now,
+        &Actor::User(actor),
+        Change {
+            action: "plan_item.cancelled",
+            record_kind: "plan_item",
+            record_id: item.to_string(),
+            payload: json!({"reason": reason, "finding": finding.to_string(), "decision": decision.code()}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Returns the id of the open instance of `obligation` whose period lies within a review's
+/// period `(first day, last day)`, as [`covered_item`] chooses it.
+async fn covered_open_instance(
+    connection: &mut AnyConnection,
+    obligation: ObligationId,
+    period: (Date, Date),
+) -> Result<Option<InstanceId>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, starts_on, due_on FROM obligation_instances WHERE obligation_id = $1 AND completed_at IS NULL ORDER BY period_index",
+    )
+    .bind(obligation.to_string())
+    .fetch_all(&mut *connection)
+    .await?;
+    let periods = rows
+        .iter()
+        .map(|row| Ok((rows::date(row, "starts_on")?, rows::date(row, "due_on")?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    match covered_item(period.0, period.1, &periods) {
+        Some(index) => Ok(Some(rows::parsed(&rows[index], "id")?)),
+        None => Ok(None),
+    }
+}
+
+/// Completes the open instance of `obligation` whose period `review` covers and returns its
+/// id, or `None` when no open instance matches.
 async fn complete_schedule_instance(
     connection: &mut AnyConnection,
     backend: crate::Backend,
     now: &str,
     actor: UserId,
     obligation: ObligationId,
-    review: ActivityReviewId,
+    review: &ActivityReview,
     today: Date,
 ) -> Result<Option<String>, StoreError> {
-    let instance = sqlx::query("SELECT id FROM obligation_instances WHERE obligation_id = $1 AND completed_at IS NULL AND starts_on <= $2 ORDER BY period_index DESC LIMIT 1")
-        .bind(obligation.to_string())
-        .bind(today.to_string())
-        .fetch_optional(&mut *connection)
-        .await?;
-    let Some(instance) = instance else {
+    let period = (review.period_from, review.period_to);
+    let Some(instance) = covered_open_instance(connection, obligation, period).await? else {
         return Ok(None);
     };
-    let instance_id = rows::text(&instance, "id")?;
-    let notes = format!("Completed by signing activity review {review}.");
+    let instance_id = instance.to_string();
+    let notes = format!(
+        "Completed by signing activity review {} of {} to {}.",
+        review.id, review.period_from, review.period_to
+    );
 
     sqlx::query("UPDATE obligation_instances SET completed_at = $1, completed_on = $2, completed_by = $3, notes = $4 WHERE id = $5 AND completed_at IS NULL")
         .bind(now)

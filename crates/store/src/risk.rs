@@ -141,7 +141,7 @@ pub struct PlanItem {
     pub acceptance_criteria: String,
     /// Its status.
     pub status: PlanStatus,
-    /// The evidence that it is in place.
+    /// The evidence that it is in place, or for a cancelled item the reason it was cancelled.
     pub completion_evidence: Option<String>,
     /// The day it was completed.
     pub completed_on: Option<Date>,
@@ -835,31 +835,36 @@ impl Store {
         Ok(id)
     }
 
-    /// Records a plan item's progress. A completed item cannot change again.
+    /// Records a plan item's progress. A completed or cancelled item cannot change again.
     #[instrument(skip_all, fields(user.id = %actor, plan_item.id = %id))]
     pub async fn update_plan_item(&self, actor: UserId, id: PlanItemId, input: &PlanProgressInput) -> Result<(), StoreError> {
         let mut transaction = self.begin_write().await?;
         let now = self.now_text();
 
-        let updated = sqlx::query("UPDATE risk_plan_items SET status = $1, completion_evidence = $2, completed_on = $3, updated_at = $4 WHERE id = $5 AND status <> $6")
+        let updated = sqlx::query("UPDATE risk_plan_items SET status = $1, completion_evidence = $2, completed_on = $3, updated_at = $4 WHERE id = $5 AND status IN ($6, $7)")
             .bind(input.status.code())
             .bind(input.completion_evidence.as_ref().map(|text| text.as_str().to_owned()))
             .bind(input.completed_on.map(|day| day.to_string()))
             .bind(&now)
             .bind(id.to_string())
-            .bind(PlanStatus::Completed.code())
+            .bind(PlanStatus::Planned.code())
+            .bind(PlanStatus::InProgress.code())
             .execute(&mut *transaction)
             .await?;
         if updated.rows_affected() == 0 {
-            let exists = sqlx::query("SELECT id FROM risk_plan_items WHERE id = $1")
+            let row = sqlx::query("SELECT status FROM risk_plan_items WHERE id = $1")
                 .bind(id.to_string())
                 .fetch_optional(&mut *transaction)
-                .await?
-                .is_some();
-            return Err(if exists {
-                StoreError::Conflict("this plan item is completed; its record cannot be changed".into())
-            } else {
-                StoreError::NotFound { kind: "plan item" }
+                .await?;
+            return Err(match row {
+                Some(row) => {
+                    let status: PlanStatus = rows::parsed(&row, "status")?;
+                    StoreError::Conflict(format!(
+                        "this plan item is {}; its record cannot be changed",
+                        status.label().to_lowercase()
+                    ))
+                }
+                None => StoreError::NotFound { kind: "plan item" },
             });
         }
 

@@ -1269,7 +1269,7 @@ on_both!(
 
 mod activity_review_store {
     use safeguard_domain::review_schedule::ReviewScheduleInput;
-    use safeguard_domain::risk::PlanItemInput;
+    use safeguard_domain::risk::{PlanItemInput, PlanProgressInput, PlanStatus};
     use safeguard_store::activity_reviews::{
         DecisionInput, FindingDecision, NewActivityReview, NewFinding, ReviewLogs, ReviewState, SourceResult,
     };
@@ -1295,7 +1295,7 @@ mod activity_review_store {
         activity_review_lifecycle,
         |store: Store, _clock: FixedClock, folder: std::path::PathBuf| async move {
             let official = set_up(&store).await;
-            let schedule = ReviewScheduleInput::parse("Linux server", "", "monthly", "2026-12-01").unwrap();
+            let schedule = ReviewScheduleInput::parse("Linux server", "", "monthly", "2026-11-01").unwrap();
             let obligation = store.schedule_activity_review(official, &schedule, official).await.unwrap();
             store.advance_calendar(date(2026, 12, 4)).await.unwrap();
 
@@ -1424,7 +1424,9 @@ mod activity_review_store {
             assert_eq!(review.state, ReviewState::Signed);
             assert_eq!(review.signed_by_name.as_deref(), Some("Dana Reyes"));
             let instance = review.completed_instance_id.expect("signing completes the schedule instance");
-            assert_eq!(store.instance(instance).await.unwrap().completed_on, Some(date(2026, 12, 4)));
+            let instance = store.instance(instance).await.unwrap();
+            assert_eq!(instance.completed_on, Some(date(2026, 12, 4)));
+            assert_eq!(instance.due_on, date(2026, 11, 30));
             assert_eq!(store.latest_signed_review_end().await.unwrap(), Some(date(2026, 11, 30)));
 
             let again = store
@@ -1458,6 +1460,239 @@ mod activity_review_store {
             assert!(signed.entry.payload["sources"][0]["server_path"].is_null());
             let count = entries.len() as u64;
             assert_eq!(verify_chain(entries), Ok(count));
+        }
+    );
+
+    /// Creates a review of `period` for the schedule entry `obligation` and finishes its job
+    /// with no findings, so it can be signed.
+    async fn finished_review(
+        store: &Store,
+        official: UserId,
+        folder: &std::path::Path,
+        obligation: safeguard_domain::ids::ObligationId,
+        period: (jiff::civil::Date, jiff::civil::Date),
+    ) -> safeguard_domain::ids::ActivityReviewId {
+        let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
+        let stored = files.write(b"log", "auth.log", "text/plain").unwrap();
+        let input = NewActivityReview {
+            period_from: period.0,
+            period_to: period.1,
+            format_override: None,
+            obligation: Some(obligation),
+            ehr_source: None,
+            logs: ReviewLogs::Uploaded(vec![stored]),
+        };
+        let id = store.create_activity_review(official, &input).await.unwrap();
+        assert!(store.claim_activity_review(id).await.unwrap());
+        let results = [SourceResult {
+            format: "syslog".into(),
+            events: 1,
+            unreadable: 0,
+        }];
+        store.finish_activity_review(id, &results, &[], None).await.unwrap();
+        id
+    }
+
+    on_both!(
+        signing_completes_item_of_review_period,
+        |store: Store, _clock: FixedClock, folder: std::path::PathBuf| async move {
+            let official = set_up(&store).await;
+            let schedule = ReviewScheduleInput::parse("EHR access log", "", "monthly", "2026-11-01").unwrap();
+            let obligation = store.schedule_activity_review(official, &schedule, official).await.unwrap();
+            store.advance_calendar(date(2026, 12, 4)).await.unwrap();
+            let id = finished_review(&store, official, &folder, obligation, (date(2026, 11, 1), date(2026, 11, 30))).await;
+
+            let review = store.activity_review(id).await.unwrap();
+            let preview = store
+                .review_schedule_item(&review)
+                .await
+                .unwrap()
+                .expect("the review has a schedule entry");
+            assert_eq!(preview.entry_title, "Activity review: EHR access log");
+            let preview_item = preview.item.expect("the November item matches the review's period");
+            assert_eq!(
+                (preview_item.starts_on, preview_item.due_on),
+                (date(2026, 11, 1), date(2026, 11, 30))
+            );
+
+            store
+                .sign_activity_review(official, id, "Dana Reyes", date(2026, 12, 4))
+                .await
+                .unwrap();
+
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.completed_instance_id, Some(preview_item.id));
+            let completed = store.instance(preview_item.id).await.unwrap();
+            assert_eq!(completed.completed_on, Some(date(2026, 12, 4)));
+            let open: Vec<_> = store
+                .instances(false)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|instance| instance.obligation.id == obligation)
+                .collect();
+            assert_eq!(open.len(), 1);
+            assert_eq!(open[0].due_on, date(2026, 12, 31), "the December item stays open");
+            let signed_item = store.review_schedule_item(&review).await.unwrap().unwrap().item.unwrap();
+            assert_eq!(signed_item.id, preview_item.id);
+
+            let entries = store.ledger_entries().await.unwrap();
+            let signed = entries
+                .iter()
+                .rfind(|stored| stored.entry.action == "activity_review.signed")
+                .unwrap();
+            assert_eq!(signed.entry.payload["completed_instance"], preview_item.id.to_string());
+        }
+    );
+
+    on_both!(
+        signing_leaves_other_periods_open,
+        |store: Store, _clock: FixedClock, folder: std::path::PathBuf| async move {
+            let official = set_up(&store).await;
+            let schedule = ReviewScheduleInput::parse("EHR access log", "", "monthly", "2026-12-01").unwrap();
+            let obligation = store.schedule_activity_review(official, &schedule, official).await.unwrap();
+            store.advance_calendar(date(2026, 12, 4)).await.unwrap();
+            let id = finished_review(&store, official, &folder, obligation, (date(2026, 11, 1), date(2026, 11, 30))).await;
+
+            let review = store.activity_review(id).await.unwrap();
+            let preview = store
+                .review_schedule_item(&review)
+                .await
+                .unwrap()
+                .expect("the review has a schedule entry");
+            assert!(preview.item.is_none(), "no open item covers November");
+
+            store
+                .sign_activity_review(official, id, "Dana Reyes", date(2026, 12, 4))
+                .await
+                .unwrap();
+
+            let review = store.activity_review(id).await.unwrap();
+            assert_eq!(review.state, ReviewState::Signed);
+            assert_eq!(review.completed_instance_id, None);
+            let open: Vec<_> = store
+                .instances(false)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|instance| instance.obligation.id == obligation)
+                .collect();
+            assert_eq!(open.len(), 1);
+            assert_eq!(open[0].due_on, date(2026, 12, 31), "the December item stays open");
+            assert!(store.review_schedule_item(&review).await.unwrap().unwrap().item.is_none());
+
+            let entries = store.ledger_entries().await.unwrap();
+            assert!(!entries.iter().any(|stored| stored.entry.action == "calendar_item.completed"));
+            let signed = entries
+                .iter()
+                .rfind(|stored| stored.entry.action == "activity_review.signed")
+                .unwrap();
+            assert!(signed.entry.payload["completed_instance"].is_null());
+        }
+    );
+
+    on_both!(
+        redecided_follow_up_cancels_plan_item,
+        |store: Store, _clock: FixedClock, folder: std::path::PathBuf| async move {
+            let official = set_up(&store).await;
+            let schedule = ReviewScheduleInput::parse("EHR access log", "", "monthly", "2026-11-01").unwrap();
+            let obligation = store.schedule_activity_review(official, &schedule, official).await.unwrap();
+            let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
+            let stored = files.write(b"log", "auth.log", "text/plain").unwrap();
+            let input = NewActivityReview {
+                period_from: date(2026, 11, 1),
+                period_to: date(2026, 11, 30),
+                format_override: None,
+                obligation: Some(obligation),
+                ehr_source: None,
+                logs: ReviewLogs::Uploaded(vec![stored]),
+            };
+            let id = store.create_activity_review(official, &input).await.unwrap();
+            assert!(store.claim_activity_review(id).await.unwrap());
+            let results = [SourceResult {
+                format: "syslog".into(),
+                events: 7,
+                unreadable: 0,
+            }];
+            store
+                .finish_activity_review(id, &results, &[burst_finding("root")], None)
+                .await
+                .unwrap();
+            let finding = store.review_findings(id).await.unwrap()[0].id;
+            let analysis = store
+                .start_risk_analysis(official, &risk_analysis_input("Risk analysis 2026"))
+                .await
+                .unwrap();
+            let entry = store
+                .add_risk_entry(official, analysis, None, &risk_entry_input("EHR", "ransomware", "high", "high"))
+                .await
+                .unwrap();
+            let follow_up = |safeguard: &str| DecisionInput {
+                decision: FindingDecision::FollowUp,
+                notes: "Ask IT".into(),
+                follow_up: Some((
+                    entry,
+                    PlanItemInput::parse("technical", safeguard, "Dana Reyes", "2027-01-15", "Lockout configured").unwrap(),
+                )),
+            };
+            store
+                .decide_review_finding(official, finding, &follow_up("Lock out root"))
+                .await
+                .unwrap();
+            let first_item = store.review_finding(finding).await.unwrap().plan_item_id.unwrap();
+
+            store
+                .decide_review_finding(
+                    official,
+                    finding,
+                    &DecisionInput {
+                        decision: FindingDecision::Expected,
+                        notes: "Penetration test".into(),
+                        follow_up: None,
+                    },
+                )
+                .await
+                .unwrap();
+
+            let cancelled = store.plan_item(first_item).await.unwrap();
+            assert_eq!(cancelled.status, PlanStatus::Cancelled);
+            assert!(
+                cancelled.completion_evidence.as_deref().unwrap().contains("re-decided as expected"),
+                "{:?}",
+                cancelled.completion_evidence
+            );
+            assert_eq!(store.review_finding(finding).await.unwrap().plan_item_id, None);
+            let (_, _, open_items) = store.risk_facts().await.unwrap();
+            assert!(open_items.iter().all(|item| item.id != first_item), "a cancelled item is not open");
+            let blocked = store
+                .update_plan_item(official, first_item, &PlanProgressInput::parse("in_progress", "", "").unwrap())
+                .await
+                .unwrap_err();
+            assert!(matches!(blocked, StoreError::Conflict(_)), "{blocked:?}");
+
+            let entries = store.ledger_entries().await.unwrap();
+            let cancel = entries
+                .iter()
+                .rfind(|stored| stored.entry.action == "plan_item.cancelled")
+                .expect("the cancellation is in the ledger");
+            assert_eq!(cancel.entry.record_id, first_item.to_string());
+            assert_eq!(cancel.entry.payload["decision"], "expected");
+            let decided = entries
+                .iter()
+                .rfind(|stored| stored.entry.action == "review_finding.decided")
+                .unwrap();
+            assert_eq!(decided.entry.payload["cancelled_plan_item"], first_item.to_string());
+            let count = entries.len() as u64;
+            assert_eq!(verify_chain(entries), Ok(count));
+
+            store
+                .decide_review_finding(official, finding, &follow_up("Turn off root sign-in"))
+                .await
+                .unwrap();
+            let second_item = store.review_finding(finding).await.unwrap().plan_item_id.unwrap();
+            assert_ne!(second_item, first_item, "a new follow-up opens a new plan item");
+            assert_eq!(store.plan_item(second_item).await.unwrap().status, PlanStatus::Planned);
+            assert_eq!(store.plan_item(first_item).await.unwrap().status, PlanStatus::Cancelled);
         }
     );
 

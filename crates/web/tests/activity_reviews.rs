@@ -83,7 +83,7 @@ async fn review_is_decided_and_signed_body(app: &TestApp) {
                 ("system", "Linux server"),
                 ("description", ""),
                 ("cadence", "monthly"),
-                ("anchor", "2026-12-01"),
+                ("anchor", "2026-11-01"),
                 ("owner", &owner),
             ],
         )
@@ -206,6 +206,15 @@ async fn review_is_decided_and_signed_body(app: &TestApp) {
         assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
     }
 
+    let unsigned = official.get(&format!("/activity-review/reviews/{id}")).await;
+    assert!(
+        unsigned
+            .body
+            .contains("Signing completes the calendar item <a href=\"/calendar/items/"),
+        "the sign form names the item it completes"
+    );
+    assert!(unsigned.body.contains("Activity review: Linux server 2026-11-01 to 2026-11-30</a>"));
+
     let wrong = official.post_form(&sign_path, &[("csrf_token", &token), ("signature", "ok")]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.body.contains("<strong>signature</strong>"));
@@ -219,10 +228,13 @@ async fn review_is_decided_and_signed_body(app: &TestApp) {
     let instance = review.completed_instance_id.expect("signing completes the calendar item");
     let instance = app.store.instance(instance).await.unwrap();
     assert_eq!(instance.completed_on, Some(date(2026, 12, 4)));
+    assert_eq!(instance.due_on, date(2026, 11, 30));
     assert_eq!(instance.obligation.reviewed_system.as_deref(), Some("Linux server"));
 
     let page = official.get(&format!("/activity-review/reviews/{id}")).await;
     assert!(page.body.contains("Signed by Dana Reyes"));
+    assert!(page.body.contains("Signing completed the calendar item"));
+    assert!(page.body.contains("Activity review: Linux server 2026-11-01 to 2026-11-30</a>"));
     assert!(
         !page.body.contains("action=\"/activity-review/findings/"),
         "a signed review offers no decision forms"

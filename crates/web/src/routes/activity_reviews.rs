@@ -28,7 +28,8 @@ use safeguard_domain::values::InvalidValue;
 use safeguard_review::finding::Rule;
 use safeguard_review::readers::Format;
 use safeguard_store::activity_reviews::{
-    ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewLogs, ReviewSource, ReviewState,
+    ActivityReview, DecisionCounts, DecisionInput, FindingDecision, NewActivityReview, ReviewFinding, ReviewLogs, ReviewScheduleItem,
+    ReviewSource, ReviewState,
 };
 use safeguard_store::calendar::Obligation;
 use safeguard_store::ehr_sources::EhrLogSource;
@@ -439,6 +440,8 @@ struct ReviewPage {
     can_open_follow_ups: bool,
     /// The decision form that failed validation and the finding it was for, to refill it.
     submitted: Option<(ReviewFindingId, DecisionForm)>,
+    /// The review's schedule entry and the calendar item signing completes or completed.
+    schedule: Option<ReviewScheduleItem>,
     errors: Vec<InvalidValue>,
 }
 
@@ -552,6 +555,8 @@ async fn review_page(
     };
 
     let empty_files_warning = empty_files_warning(&review.sources);
+    let schedule = state.store.review_schedule_item(&review).await?;
+
     Ok(ReviewPage {
         layout: Layout::signed_in("Activity review", user, csrf),
         created_at: local_time(review.created_at, &zone),
@@ -565,6 +570,7 @@ async fn review_page(
         empty_files_warning,
         can_open_follow_ups: user.role().allows(Permission::ManageProgram),
         submitted: None,
+        schedule,
         errors,
     })
 }
@@ -656,6 +662,11 @@ pub(crate) async fn decide(
         ));
     }
 
+    // Re-deciding a follow-up cancels the plan item it opened, which only the roles that
+    // open plan items may do.
+    if decision != Some(FindingDecision::FollowUp) && finding.plan_item_id.is_some() {
+        user.require(Permission::ManageProgram)?;
+    }
     let follow_up = if decision == Some(FindingDecision::FollowUp) && finding.plan_item_id.is_none() {
         user.require(Permission::ManageProgram)?;
         follow_up_item(&finding, &form, &notes, &mut errors)

@@ -596,7 +596,7 @@ async fn plan_page(
     Ok(PlanPage {
         layout: Layout::signed_in("Risk management plan", user, csrf).with_notice(notice_code),
         rows,
-        statuses: PlanStatus::ALL,
+        statuses: PlanStatus::SETTABLE,
         today,
         errors,
     })
