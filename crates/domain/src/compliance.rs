@@ -403,6 +403,9 @@ struct ObligationAssessment {
 struct NotStarted {
     /// The gap message, with the due date of the first instance when one exists.
     message: String,
+    /// The same fact as the next step, for the evidence list beside a met status, where "no
+    /// record yet" would read as a contradiction.
+    next_step: String,
     fix: Fix,
 }
 
@@ -412,7 +415,7 @@ struct NotStarted {
 /// next thing to do, so it is listed with the evidence and does not lower the status.
 fn add_not_started(item: &mut ItemStatus, not_started: NotStarted, current_evidence: bool) {
     if current_evidence {
-        item.evidence.push(not_started.message);
+        item.evidence.push(not_started.next_step);
     } else {
         item.status = item.status.max(Status::Missing);
         item.gaps.push(Gap {
@@ -456,6 +459,7 @@ fn assess_obligation(obligation: &ObligationFacts, today: Date) -> ObligationAss
     let Some(current) = obligation.instances.last() else {
         assessment.not_started = Some(NotStarted {
             message: format!("No {} has been recorded yet; its first period has not started.", obligation.title),
+            next_step: format!("Next: {}, whose first period has not started.", obligation.title),
             fix: Fix::ReviewObligation(obligation.id),
         });
         return assessment;
@@ -474,6 +478,7 @@ fn assess_obligation(obligation: &ObligationFacts, today: Date) -> ObligationAss
                     "No {} has been recorded yet; the first is due on {}.",
                     obligation.title, current.due_on
                 ),
+                next_step: format!("Next: {}, first due on {}.", obligation.title, current.due_on),
                 fix: Fix::CompleteInstance(current.id),
             });
         }
@@ -829,7 +834,7 @@ mod tests {
         assert!(
             review
                 .evidence
-                .contains(&"No Activity review: Windows sign-ins has been recorded yet; the first is due on 2027-02-28.".to_owned())
+                .contains(&"Next: Activity review: Windows sign-ins, first due on 2027-02-28.".to_owned())
         );
     }
 
@@ -908,6 +913,6 @@ mod tests {
         let item = find(&assess(&facts, date(2026, 12, 4)), "164.308(a)(7)(ii)(A)").clone();
 
         assert_eq!(item.status, Status::Met);
-        assert!(item.evidence.iter().any(|line| line.contains("its first period has not started")));
+        assert!(item.evidence.iter().any(|line| line.contains("whose first period has not started")));
     }
 }
