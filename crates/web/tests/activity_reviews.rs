@@ -4,14 +4,11 @@
 #[macro_use]
 mod common;
 
-use std::time::Duration;
-
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{TestApp, review_id, wait_for_job};
 use jiff::civil::date;
-use safeguard_domain::ids::ActivityReviewId;
 use safeguard_store::Backend;
-use safeguard_store::activity_reviews::{ActivityReview, FindingDecision, ReviewState};
+use safeguard_store::activity_reviews::{FindingDecision, ReviewState};
 
 /// Six failed sshd logons to root within two minutes, then a successful one from the same
 /// address: a failed-login burst and a success after failures.
@@ -24,28 +21,6 @@ Nov 10 14:01:21 web1 sshd[2005]: Failed password for root from 203.0.113.9 port 
 Nov 10 14:01:41 web1 sshd[2006]: Failed password for root from 203.0.113.9 port 50005 ssh2
 Nov 10 14:02:01 web1 sshd[2007]: Accepted password for root from 203.0.113.9 port 50006 ssh2
 ";
-
-/// Returns the id at the end of a review page's path.
-fn review_id(location: &str) -> ActivityReviewId {
-    let id = location.rsplit('/').next().unwrap_or_default();
-    id.parse().unwrap_or_else(|_| panic!("no review id in {location:?}"))
-}
-
-/// Polls the store until the review's job is over, failing after ten seconds.
-async fn wait_for_job(app: &TestApp, id: ActivityReviewId) -> ActivityReview {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let review = app.store.activity_review(id).await.unwrap();
-        if !matches!(review.state, ReviewState::Queued | ReviewState::Running) {
-            return review;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the review job did not finish within ten seconds"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 /// Returns the dashboard row of `citation`.
 fn dashboard_row(body: &str, citation: &str) -> String {

@@ -5,13 +5,10 @@
 #[macro_use]
 mod common;
 
-use std::time::Duration;
-
 use axum::http::StatusCode;
-use common::{Client, TestApp};
-use safeguard_domain::ids::ActivityReviewId;
+use common::{Client, TestApp, review_id, wait_for_job};
 use safeguard_store::Backend;
-use safeguard_store::activity_reviews::{ActivityReview, ReviewState};
+use safeguard_store::activity_reviews::ReviewState;
 
 /// An EHR export whose columns have other names than the default ones. Its times have no offset
 /// and are Chicago time. It has five denied sign-ins of mlopez within four minutes, a successful
@@ -85,28 +82,6 @@ async fn start_review(client: &mut Client<'_>, ehr_source: &str, file_name: &str
             &[("logs", file_name, content.as_bytes())],
         )
         .await
-}
-
-/// Returns the id at the end of a review page's path.
-fn review_id(location: &str) -> ActivityReviewId {
-    let id = location.rsplit('/').next().unwrap_or_default();
-    id.parse().unwrap_or_else(|_| panic!("no review id in {location:?}"))
-}
-
-/// Polls the store until the review's job is over, failing after ten seconds.
-async fn wait_for_job(app: &TestApp, id: ActivityReviewId) -> ActivityReview {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let review = app.store.activity_review(id).await.unwrap();
-        if !matches!(review.state, ReviewState::Queued | ReviewState::Running) {
-            return review;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the review job did not finish within ten seconds"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn renamed_columns_give_findings_body(app: &TestApp) {

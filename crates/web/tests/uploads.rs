@@ -6,8 +6,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::TestApp;
-use safeguard_domain::ids::ActivityReviewId;
+use common::{TestApp, review_id};
 use safeguard_store::Backend;
 
 /// One syslog line; repeated, it makes a log of any size.
@@ -33,12 +32,7 @@ async fn large_upload_is_accepted_body(app: &TestApp) {
         .await;
 
     assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
-    let id: ActivityReviewId = uploaded
-        .location()
-        .rsplit('/')
-        .next()
-        .and_then(|id| id.parse().ok())
-        .unwrap_or_else(|| panic!("no review id in {:?}", uploaded.location()));
+    let id = review_id(uploaded.location());
     let review = app.store.activity_review(id).await.unwrap();
     let link = format!("/evidence/{}", review.sources[0].sha256);
     let page = official.get(uploaded.location()).await;

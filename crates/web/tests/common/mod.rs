@@ -33,6 +33,7 @@ pub mod browser;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -41,6 +42,8 @@ use http_body_util::BodyExt;
 use jiff::Timestamp;
 use safeguard_domain::accounts::Role;
 use safeguard_domain::clock::FixedClock;
+use safeguard_domain::ids::ActivityReviewId;
+use safeguard_store::activity_reviews::{ActivityReview, ReviewState};
 use safeguard_store::evidence::EvidenceFiles;
 use safeguard_store::testing::TestDatabase;
 use safeguard_store::{Backend, Store};
@@ -328,5 +331,27 @@ impl Client<'_> {
     /// Returns a cookie's value.
     pub fn cookie(&self, name: &str) -> Option<&str> {
         self.cookies.get(name).map(String::as_str)
+    }
+}
+
+/// Returns the id at the end of a review page's path.
+pub fn review_id(location: &str) -> ActivityReviewId {
+    let id = location.rsplit('/').next().unwrap_or_default();
+    id.parse().unwrap_or_else(|_| panic!("no review id in {location:?}"))
+}
+
+/// Polls the store until the review's job is over, failing after ten seconds.
+pub async fn wait_for_job(app: &TestApp, id: ActivityReviewId) -> ActivityReview {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let review = app.store.activity_review(id).await.unwrap();
+        if !matches!(review.state, ReviewState::Queued | ReviewState::Running) {
+            return review;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the review job did not finish within ten seconds"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
