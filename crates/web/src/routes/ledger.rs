@@ -164,7 +164,8 @@ fn record_link(record_kind: &str, record_id: &str, role: Role) -> Option<String>
         Access::Public => true,
         Access::Requires(permission) => role.allows(permission),
     };
-    // Store ids are UUIDs. Any other id, made of characters unsafe in a path segment, gets no link.
+    // Store ids are UUIDs. An id with any character other than a letter, digit or hyphen gets
+    // no link, so a stored id cannot change the path it is put into.
     let safe_id = !record_id.is_empty() && record_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
 
     (allowed && safe_id).then(|| route.replace("{id}", record_id))
