@@ -86,6 +86,30 @@ pub(crate) async fn append(
     Ok(sequence)
 }
 
+const ENTRY_COLUMNS: &str = "sequence, recorded_at, actor, action, record_kind, record_id, payload, previous_hash, hash";
+
+/// The starting point of a ledger page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStart {
+    /// The newest entries.
+    Newest,
+    /// The entries just older than this sequence number.
+    Before(i64),
+    /// The entries just newer than this sequence number.
+    After(i64),
+}
+
+/// One page of ledger entries, newest first, with the keys of the pages beside it.
+#[derive(Debug, Clone)]
+pub struct LedgerPage {
+    /// The entries, newest first.
+    pub entries: Vec<StoredEntry>,
+    /// The key for [`PageStart::After`] that reads the newer page, if newer entries exist.
+    pub newer_after: Option<i64>,
+    /// The key for [`PageStart::Before`] that reads the older page, if older entries exist.
+    pub older_before: Option<i64>,
+}
+
 /// A ledger entry as pages show it.
 #[derive(Debug, Clone)]
 pub struct LedgerRow {
@@ -114,6 +138,83 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(stored_entry).collect()
+    }
+
+    /// Returns one page of at most `size` entries, newest first, found by keyset paging on the
+    /// sequence number so that entries appended meanwhile do not shift older pages.
+    #[instrument(skip_all, fields(?start, size))]
+    pub async fn ledger_page(&self, start: PageStart, size: i64) -> Result<LedgerPage, StoreError> {
+        let size = size.max(1);
+        let (sql, bound) = match start {
+            PageStart::Newest => (
+                composed_sql!("SELECT {ENTRY_COLUMNS} FROM ledger WHERE sequence <= $1 ORDER BY sequence DESC LIMIT $2"),
+                i64::MAX,
+            ),
+            PageStart::Before(sequence) => (
+                composed_sql!("SELECT {ENTRY_COLUMNS} FROM ledger WHERE sequence < $1 ORDER BY sequence DESC LIMIT $2"),
+                sequence,
+            ),
+            PageStart::After(sequence) => (
+                composed_sql!("SELECT {ENTRY_COLUMNS} FROM ledger WHERE sequence > $1 ORDER BY sequence ASC LIMIT $2"),
+                sequence,
+            ),
+        };
+        let rows = sqlx::query(sql).bind(bound).bind(size + 1).fetch_all(&self.pool).await?;
+        let mut entries = rows.iter().map(stored_entry).collect::<Result<Vec<_>, _>>()?;
+
+        // The query reads one entry past the page, so a full extra row proves that the page in
+        // the reading direction exists without a second query.
+        let more_in_reading_direction = entries.len() as i64 > size;
+        entries.truncate(size as usize);
+        if matches!(start, PageStart::After(_)) {
+            entries.reverse();
+        }
+
+        // An empty page, reached by a stale or hand-made link, still links back to the entries
+        // beside its key.
+        let newest = entries.first().map(|stored| stored.entry.sequence);
+        let oldest = entries.last().map(|stored| stored.entry.sequence);
+        let (newer_after, older_before) = match start {
+            PageStart::Newest => (None, more_in_reading_direction.then_some(oldest).flatten()),
+            PageStart::Before(sequence) => {
+                let newer_key = newest.unwrap_or(sequence - 1);
+                let has_newer = self.ledger_has_entry_after(newer_key).await?;
+                (
+                    has_newer.then_some(newer_key),
+                    more_in_reading_direction.then_some(oldest).flatten(),
+                )
+            }
+            PageStart::After(sequence) => {
+                let older_key = oldest.unwrap_or(sequence + 1);
+                let has_older = self.ledger_has_entry_before(older_key).await?;
+                (
+                    more_in_reading_direction.then_some(newest).flatten(),
+                    has_older.then_some(older_key),
+                )
+            }
+        };
+
+        Ok(LedgerPage {
+            entries,
+            newer_after,
+            older_before,
+        })
+    }
+
+    async fn ledger_has_entry_after(&self, sequence: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT sequence FROM ledger WHERE sequence > $1 LIMIT 1")
+            .bind(sequence)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn ledger_has_entry_before(&self, sequence: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT sequence FROM ledger WHERE sequence < $1 LIMIT 1")
+            .bind(sequence)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
     }
 
     /// Returns the newest `limit` entries, newest first.

@@ -15,6 +15,7 @@ use safeguard_domain::practice::{OfficeHours, PatientStates, PracticeProfile, Pr
 use safeguard_domain::values::{EmailAddress, Line, Text};
 use safeguard_domain::workforce::{PersonInput, RosterRow, SystemAccountInput, parse_roster_csv};
 use safeguard_store::evidence::EvidenceFiles;
+use safeguard_store::ledger::{Actor, Change, LedgerPage, PageStart};
 use safeguard_store::practice::FirstAccount;
 use safeguard_store::testing::run_on;
 use safeguard_store::{Backend, Store, StoreError};
@@ -330,6 +331,96 @@ on_both!(
         assert!(store.person(ana).await.is_ok());
         let last = &store.recent_ledger_entries(1).await.unwrap()[0];
         assert_eq!(last.entry.action, "deletion.refused");
+    }
+);
+
+/// Appends `count` entries with no other rows, so the ledger contains sequence numbers 1 to `count`.
+async fn append_events(store: &Store, count: i64) {
+    for index in 1..=count {
+        let change = Change {
+            action: "calendar.advanced",
+            record_kind: "calendar",
+            record_id: format!("test-{index}"),
+            payload: serde_json::json!({ "index": index }),
+        };
+        store.record_event(&Actor::System, change).await.unwrap();
+    }
+}
+
+fn sequences(page: &LedgerPage) -> Vec<i64> {
+    page.entries.iter().map(|stored| stored.entry.sequence).collect()
+}
+
+on_both!(
+    ledger_pages_walk_back_and_forward,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        append_events(&store, 7).await;
+
+        let newest = store.ledger_page(PageStart::Newest, 3).await.unwrap();
+        assert_eq!(sequences(&newest), vec![7, 6, 5]);
+        assert_eq!(newest.newer_after, None);
+        assert_eq!(newest.older_before, Some(5));
+
+        let middle = store.ledger_page(PageStart::Before(5), 3).await.unwrap();
+        assert_eq!(sequences(&middle), vec![4, 3, 2]);
+        assert_eq!(middle.newer_after, Some(4));
+        assert_eq!(middle.older_before, Some(2));
+
+        let oldest = store.ledger_page(PageStart::Before(2), 3).await.unwrap();
+        assert_eq!(sequences(&oldest), vec![1]);
+        assert_eq!(oldest.newer_after, Some(1));
+        assert_eq!(oldest.older_before, None);
+
+        let back_to_middle = store.ledger_page(PageStart::After(1), 3).await.unwrap();
+        assert_eq!(sequences(&back_to_middle), vec![4, 3, 2]);
+        assert_eq!(back_to_middle.newer_after, Some(4));
+        assert_eq!(back_to_middle.older_before, Some(2));
+
+        let back_to_newest = store.ledger_page(PageStart::After(4), 3).await.unwrap();
+        assert_eq!(sequences(&back_to_newest), vec![7, 6, 5]);
+        assert_eq!(back_to_newest.newer_after, None);
+        assert_eq!(back_to_newest.older_before, Some(5));
+    }
+);
+
+on_both!(
+    ledger_page_keys_survive_new_entries,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        append_events(&store, 4).await;
+        let newest = store.ledger_page(PageStart::Newest, 2).await.unwrap();
+        assert_eq!(newest.older_before, Some(3));
+
+        // Entries appended after the first page was read do not shift the older page.
+        append_events(&store, 2).await;
+        let older = store.ledger_page(PageStart::Before(3), 2).await.unwrap();
+        assert_eq!(sequences(&older), vec![2, 1]);
+        assert_eq!(older.newer_after, Some(2));
+
+        let newer = store.ledger_page(PageStart::After(4), 2).await.unwrap();
+        assert_eq!(sequences(&newer), vec![6, 5]);
+        assert_eq!(newer.newer_after, None);
+        assert_eq!(newer.older_before, Some(5));
+    }
+);
+
+on_both!(
+    ledger_page_past_either_end_is_empty,
+    |store: Store, _clock: FixedClock, _folder| async move {
+        let empty = store.ledger_page(PageStart::Newest, 3).await.unwrap();
+        assert!(empty.entries.is_empty());
+        assert_eq!((empty.newer_after, empty.older_before), (None, None));
+
+        append_events(&store, 3).await;
+
+        let before_first = store.ledger_page(PageStart::Before(1), 3).await.unwrap();
+        assert!(before_first.entries.is_empty());
+        assert_eq!(before_first.newer_after, Some(0));
+        assert_eq!(before_first.older_before, None);
+
+        let after_last = store.ledger_page(PageStart::After(3), 3).await.unwrap();
+        assert!(after_last.entries.is_empty());
+        assert_eq!(after_last.newer_after, None);
+        assert_eq!(after_last.older_before, Some(4));
     }
 );
 

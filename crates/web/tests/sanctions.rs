@@ -176,7 +176,7 @@ async fn sanction_records_body(app: &TestApp) {
 
     // The ledger page, which auditors read, shows that a sanction was recorded but not whom it concerns.
     let ledger = official.get("/ledger").await;
-    assert!(ledger.body.contains("sanction.recorded"));
+    assert!(ledger.body.contains("Sanction recorded"));
     assert!(!ledger.body.contains("Ana Lopez"));
 }
 on_both!(sanction_records, sanction_records_body);

@@ -1,4 +1,4 @@
-//! The home page, the compliance dashboard, the regulation catalog and the ledger.
+//! The home page, the compliance dashboard and the regulation catalog.
 
 use std::collections::HashMap;
 
@@ -10,7 +10,6 @@ use safeguard_domain::accounts::Permission;
 use safeguard_domain::calendar::{InstanceState, instance_state};
 use safeguard_domain::catalog;
 use safeguard_domain::compliance::{Fix, ItemStatus, StandardStatus, Status, assess};
-use safeguard_domain::ledger::{StoredEntry, verify_chain};
 use safeguard_domain::review_schedule::ACTIVITY_REVIEW_CITATION;
 use safeguard_store::calendar::Instance;
 use safeguard_store::program::Designation;
@@ -176,24 +175,5 @@ pub(crate) async fn catalog(user: CurrentUser, csrf: CsrfToken) -> Result<Respon
         standards,
         documentation: catalog::DOCUMENTATION,
         breach: catalog::BREACH_SECTIONS,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "ledger.html")]
-struct LedgerPage {
-    layout: Layout,
-    verified: Result<u64, String>,
-    entries: Vec<StoredEntry>,
-}
-
-pub(crate) async fn ledger(State(state): State<AppState>, user: CurrentUser, csrf: CsrfToken) -> Result<Response, AppError> {
-    user.require(Permission::ViewLedger)?;
-    let verified = verify_chain(state.store.ledger_entries().await?).map_err(|error| error.to_string());
-    let entries = state.store.recent_ledger_entries(200).await?;
-    render(&LedgerPage {
-        layout: Layout::signed_in("Evidence ledger", &user, &csrf),
-        verified,
-        entries,
     })
 }

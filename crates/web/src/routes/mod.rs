@@ -10,6 +10,7 @@ mod calendar;
 mod ehr_sources;
 mod home;
 mod inventory;
+mod ledger;
 mod program;
 mod review_schedule;
 mod risk;
@@ -42,7 +43,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/dashboard", get(home::dashboard))
         .route("/catalog", get(home::catalog))
-        .route("/ledger", get(home::ledger))
+        .route("/ledger", get(ledger::ledger))
         .route("/inventory", get(inventory::list).post(inventory::create))
         .route("/inventory/new", get(inventory::new_form))
         .route("/inventory/export.csv", get(inventory::export))
