@@ -256,7 +256,10 @@ impl FromStr for CompletionKind {
         match code {
             "standard" => Ok(CompletionKind::Standard),
             "meeting" => Ok(CompletionKind::Meeting),
-            _ => Err(InvalidValue::new("completion kind", format!("{code:?} is not standard or meeting"))),
+            _ => Err(InvalidValue::new(
+                "completion records",
+                format!("{code:?} is not standard or meeting"),
+            )),
         }
     }
 }
@@ -385,13 +388,13 @@ impl ObligationInput {
     ) -> Result<Self, Vec<InvalidValue>> {
         let mut errors = Vec::new();
         let title = crate::values::Line::parse("title", title).map_err(|error| errors.push(error)).ok();
-        let description = crate::values::Text::parse_optional("description", description)
+        let description = crate::values::Text::parse_optional("what doing it involves", description)
             .map_err(|error| errors.push(error))
             .ok();
         let citation = crate::catalog::known_citation(citation)
             .ok_or_else(|| {
                 InvalidValue::new(
-                    "requirement",
+                    "requirement it serves",
                     format!("{citation:?} is not a citation in the catalog; choose one from the list"),
                 )
             })
@@ -419,6 +422,20 @@ impl ObligationInput {
     }
 }
 
+/// The text fields of a completion form as the person typed them, kept so that a rejected
+/// form can be shown again with its values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompletionForm {
+    /// The notes on the work done and the results.
+    pub notes: String,
+    /// The day a meeting took place, as `YYYY-MM-DD`.
+    pub held_on: String,
+    /// The meeting's attendees, one per line.
+    pub attendees: String,
+    /// The decisions the meeting took.
+    pub decisions: String,
+}
+
 /// A validated completion of an obligation instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompletionInput {
@@ -439,21 +456,24 @@ pub struct MeetingRecord {
     pub decisions: crate::values::Text,
 }
 
+/// The field label of the meeting date, as the completion form shows it.
+const HELD_ON: &str = "held on";
+
 impl CompletionInput {
-    /// Parses a completion form. A meeting obligation needs its date, attendees and
-    /// decisions; other obligations need notes or at least one evidence file, which the
-    /// caller reports as `has_files`. A meeting date after `today` is refused.
+    /// Parses a completion form for the instance whose period runs from `starts_on` to
+    /// `due_on`. A meeting obligation needs its date, attendees and decisions, and the date
+    /// must pass [`check_meeting_date`]. Other obligations need notes or at least one
+    /// evidence file, which the caller reports as `has_files`.
     pub fn parse(
         kind: CompletionKind,
-        notes: &str,
-        held_on: &str,
-        attendees: &str,
-        decisions: &str,
+        form: &CompletionForm,
         has_files: bool,
+        starts_on: Date,
+        due_on: Date,
         today: Date,
     ) -> Result<Self, Vec<InvalidValue>> {
         let mut errors = Vec::new();
-        let notes = crate::values::Text::parse_optional("notes", notes)
+        let notes = crate::values::Text::parse_optional("notes", &form.notes)
             .map_err(|error| errors.push(error))
             .ok()
             .flatten();
@@ -466,19 +486,14 @@ impl CompletionInput {
                 None
             }
             CompletionKind::Meeting => {
-                let held_on = crate::values::parse_date("meeting date", held_on)
+                let held_on = crate::values::parse_date(HELD_ON, &form.held_on)
+                    .and_then(|day| check_meeting_date(day, starts_on, due_on, today).map(|()| day))
                     .map_err(|error| errors.push(error))
                     .ok();
-                if held_on.is_some_and(|day| day > today) {
-                    errors.push(InvalidValue::new(
-                        "meeting date",
-                        "is in the future; record a meeting after it has taken place",
-                    ));
-                }
-                let attendees = crate::values::Text::parse("attendees", attendees)
+                let attendees = crate::values::Text::parse("attendees", &form.attendees)
                     .map_err(|error| errors.push(error))
                     .ok();
-                let decisions = crate::values::Text::parse("decisions", decisions)
+                let decisions = crate::values::Text::parse("decisions", &form.decisions)
                     .map_err(|error| errors.push(error))
                     .ok();
                 match (held_on, attendees, decisions) {
@@ -498,6 +513,37 @@ impl CompletionInput {
             Err(errors)
         }
     }
+}
+
+/// Checks that a meeting held on `held_on` can complete the instance whose period runs from
+/// `starts_on` to `due_on`, which requires a date within that period and not after `today`.
+///
+/// A meeting held after the period ended cannot complete that period's instance, so one
+/// meeting never counts for two periods. Such an instance stays overdue.
+pub fn check_meeting_date(held_on: Date, starts_on: Date, due_on: Date, today: Date) -> Result<(), InvalidValue> {
+    let latest = due_on.min(today);
+
+    if held_on > today {
+        return Err(InvalidValue::new(
+            HELD_ON,
+            format!("{held_on} is after today ({today}); record a meeting after it has taken place"),
+        ));
+    }
+    if latest < starts_on {
+        return Err(InvalidValue::new(
+            HELD_ON,
+            format!(
+                "{held_on} is before this item's period, which starts on {starts_on}, after today; record the meeting once it has taken place in the period"
+            ),
+        ));
+    }
+    if held_on < starts_on || held_on > due_on {
+        return Err(InvalidValue::new(
+            HELD_ON,
+            format!("{held_on} is outside this item's period; enter a date from {starts_on} to {latest}"),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -614,33 +660,137 @@ mod tests {
         assert_eq!(local_date(late_evening, &chicago), date(2026, 12, 4));
     }
 
+    /// Returns a meeting form with the given date and filled attendees and decisions.
+    fn meeting_form(held_on: &str) -> CompletionForm {
+        CompletionForm {
+            held_on: held_on.to_owned(),
+            attendees: "Dana".to_owned(),
+            decisions: "None".to_owned(),
+            ..CompletionForm::default()
+        }
+    }
+
     #[test]
     fn meeting_completion_needs_attendees_and_decisions() {
-        let errors = CompletionInput::parse(CompletionKind::Meeting, "", "2026-12-01", "", "", false, date(2026, 12, 4)).unwrap_err();
+        let form = CompletionForm {
+            held_on: "2026-12-01".to_owned(),
+            ..CompletionForm::default()
+        };
+
+        let errors = CompletionInput::parse(
+            CompletionKind::Meeting,
+            &form,
+            false,
+            date(2026, 12, 1),
+            date(2026, 12, 31),
+            date(2026, 12, 4),
+        )
+        .unwrap_err();
         let fields: Vec<_> = errors.iter().map(|error| error.field).collect();
 
         assert_eq!(fields, ["attendees", "decisions"]);
     }
 
     #[test]
-    fn meeting_in_future_is_refused() {
-        let errors =
-            CompletionInput::parse(CompletionKind::Meeting, "", "2026-12-05", "Dana", "None", false, date(2026, 12, 4)).unwrap_err();
+    fn meeting_in_future_is_rejected() {
+        let errors = CompletionInput::parse(
+            CompletionKind::Meeting,
+            &meeting_form("2026-12-05"),
+            false,
+            date(2026, 12, 1),
+            date(2026, 12, 31),
+            date(2026, 12, 4),
+        )
+        .unwrap_err();
 
-        assert_eq!(errors[0].field, "meeting date");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "held on");
+        assert_eq!(
+            errors[0].message,
+            "2026-12-05 is after today (2026-12-04); record a meeting after it has taken place"
+        );
+    }
+
+    #[test]
+    fn meeting_before_period_is_rejected() {
+        let rejected = check_meeting_date(date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 31), date(2026, 12, 4)).unwrap_err();
+
+        assert_eq!(rejected.field, "held on");
+        assert_eq!(
+            rejected.message,
+            "2026-11-30 is outside this item's period; enter a date from 2026-12-01 to 2026-12-04"
+        );
+    }
+
+    #[test]
+    fn meeting_after_period_is_rejected() {
+        let rejected = check_meeting_date(date(2026, 12, 1), date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 4)).unwrap_err();
+
+        assert_eq!(rejected.field, "held on");
+        assert_eq!(
+            rejected.message,
+            "2026-12-01 is outside this item's period; enter a date from 2026-11-01 to 2026-11-30"
+        );
+    }
+
+    #[test]
+    fn meeting_period_not_started_is_rejected() {
+        let rejected = check_meeting_date(date(2026, 12, 4), date(2027, 1, 1), date(2027, 1, 31), date(2026, 12, 4)).unwrap_err();
+
+        assert_eq!(rejected.field, "held on");
+        assert!(
+            rejected.message.contains("starts on 2027-01-01, after today"),
+            "{}",
+            rejected.message
+        );
+    }
+
+    #[test]
+    fn meeting_period_edges_are_accepted() {
+        let (starts_on, due_on) = (date(2026, 11, 1), date(2026, 11, 30));
+
+        assert_eq!(check_meeting_date(starts_on, starts_on, due_on, date(2026, 12, 4)), Ok(()));
+        assert_eq!(check_meeting_date(due_on, starts_on, due_on, date(2026, 12, 4)), Ok(()));
+        assert_eq!(
+            check_meeting_date(date(2026, 11, 10), starts_on, due_on, date(2026, 11, 10)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn meeting_outside_period_fails_parse() {
+        let errors = CompletionInput::parse(
+            CompletionKind::Meeting,
+            &meeting_form("2026-10-31"),
+            false,
+            date(2026, 11, 1),
+            date(2026, 11, 30),
+            date(2026, 12, 4),
+        )
+        .unwrap_err();
+
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "held on");
+        assert!(errors[0].message.contains("from 2026-11-01 to 2026-11-30"), "{}", errors[0].message);
     }
 
     #[test]
     fn standard_completion_needs_notes_or_file() {
-        assert!(CompletionInput::parse(CompletionKind::Standard, " ", "", "", "", false, date(2026, 12, 4)).is_err());
-        assert!(CompletionInput::parse(CompletionKind::Standard, "", "", "", "", true, date(2026, 12, 4)).is_ok());
+        let (starts_on, due_on, today) = (date(2026, 10, 1), date(2026, 12, 31), date(2026, 12, 4));
+        let blank = CompletionForm {
+            notes: " ".to_owned(),
+            ..CompletionForm::default()
+        };
+
+        assert!(CompletionInput::parse(CompletionKind::Standard, &blank, false, starts_on, due_on, today).is_err());
+        assert!(CompletionInput::parse(CompletionKind::Standard, &CompletionForm::default(), true, starts_on, due_on, today).is_ok());
     }
 
     #[test]
     fn obligation_input_checks_citation() {
         let errors = ObligationInput::parse("Sanction review", "", "164.999", "annual", "standard", "2026-01-01").unwrap_err();
 
-        assert_eq!(errors[0].field, "requirement");
+        assert_eq!(errors[0].field, "requirement it serves");
         assert!(ObligationInput::parse("Sanction review", "", "164.308(a)(1)(ii)(C)", "annual", "standard", "2026-01-01").is_ok());
     }
 

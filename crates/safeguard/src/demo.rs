@@ -22,7 +22,9 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, Timestamp};
 use safeguard_domain::accounts::Role;
 use safeguard_domain::addressable::AddressableDecisionInput;
-use safeguard_domain::calendar::{CompletionInput, CompletionKind, DEFAULT_OBLIGATIONS, Period, local_date, periods_through};
+use safeguard_domain::calendar::{
+    CompletionForm, CompletionInput, CompletionKind, DEFAULT_OBLIGATIONS, Period, local_date, periods_through,
+};
 use safeguard_domain::clock::FixedClock;
 use safeguard_domain::designation::{DesignationInput, STANDARD_DUTIES};
 use safeguard_domain::ids::{PersonId, UserId};
@@ -970,16 +972,21 @@ async fn complete(store: &Store, files: &EvidenceFiles, actor: UserId, planned: 
     }
 
     let (held_on, attendees, decisions) = match &planned.meeting {
-        Some((held_on, attendees, decisions)) => (held_on.to_string(), attendees.as_str(), decisions.as_str()),
-        None => (String::new(), "", ""),
+        Some((held_on, attendees, decisions)) => (held_on.to_string(), attendees.clone(), decisions.clone()),
+        None => (String::new(), String::new(), String::new()),
+    };
+    let form = CompletionForm {
+        notes: planned.notes.clone(),
+        held_on,
+        attendees,
+        decisions,
     };
     let input = CompletionInput::parse(
         planned.kind,
-        &planned.notes,
-        &held_on,
-        attendees,
-        decisions,
+        &form,
         !stored.is_empty(),
+        planned.period.starts_on,
+        planned.period.due_on,
         planned.done_on,
     )
     .map_err(|errors| rejected("calendar completion", &errors))?;
@@ -1165,15 +1172,20 @@ fn plan_policy_review(timeline: &Timeline) -> Option<Draft> {
 }
 
 /// Plans one monthly security meeting: held mid-month, except in month 2, when it was
-/// postponed into the next month and so recorded late.
+/// postponed to the last working day of the month and recorded late, after the period ended.
 fn plan_meeting(index: usize, period: &Period, timeline: &Timeline, official: &str) -> Option<Draft> {
     let postponed = index == 2;
     let held_on = if postponed {
-        next_workday(add_days(period.due_on, 6))
+        previous_workday(period.due_on)
     } else {
         previous_workday(add_days(period.starts_on, 15))
     };
     let held_on = timeline.past(held_on)?;
+    let recorded_on = if postponed {
+        timeline.past(next_workday(add_days(period.due_on, 6)))?
+    } else {
+        held_on
+    };
 
     let fourth = if index.is_multiple_of(2) { BILLER } else { FRONT_DESK_LEAD };
     let attendees = format!("{official}\n{OWNER}\n{NURSE}\n{fourth}");
@@ -1182,14 +1194,14 @@ fn plan_meeting(index: usize, period: &Period, timeline: &Timeline, official: &s
         .replace("{incident}", &format!("on {incident_day}"))
         .replace("{expiry}", &timeline.next_month().strftime("%B %Y").to_string());
     let notes = if postponed {
-        "Postponed from mid-month because the Security Official was out of the office, so the meeting was held after the period ended."
+        "Postponed from mid-month to the last working day of the month because the Security Official was out of the office, and recorded after the period ended."
             .to_owned()
     } else {
         "Reviewed open calendar items, access changes and incidents since the last meeting.".to_owned()
     };
     Some(Draft {
         meeting: Some((held_on, attendees, decisions)),
-        ..Draft::by_official(held_on, notes, Vec::new())
+        ..Draft::by_official(recorded_on, notes, Vec::new())
     })
 }
 

@@ -6,7 +6,7 @@ use jiff::civil::date;
 use jiff::{SignedDuration, Timestamp};
 use safeguard_domain::accounts::Role;
 use safeguard_domain::addressable::{AddressableDecisionInput, OutcomeKind};
-use safeguard_domain::calendar::{CompletionInput, CompletionKind};
+use safeguard_domain::calendar::{CompletionForm, CompletionInput, CompletionKind};
 use safeguard_domain::clock::FixedClock;
 use safeguard_domain::designation::DesignationInput;
 use safeguard_domain::ids::UserId;
@@ -506,13 +506,16 @@ on_both!(
             .unwrap();
         let files = EvidenceFiles::open(&folder.join("evidence")).unwrap();
         let stored = files.write(b"restore took 42 minutes", "restore.txt", "text/plain").unwrap();
+        let form = CompletionForm {
+            notes: "Restored the file server share".to_owned(),
+            ..CompletionForm::default()
+        };
         let input = CompletionInput::parse(
             CompletionKind::Standard,
-            "Restored the file server share",
-            "",
-            "",
-            "",
+            &form,
             true,
+            instance.starts_on,
+            instance.due_on,
             date(2026, 12, 4),
         )
         .unwrap();
@@ -895,7 +898,11 @@ mod inventory_store {
             let official = set_up(&store).await;
             let today = date(2026, 12, 4);
             let (_, first) = store.create_asset(official, &asset("EHR", "ehr"), today).await.unwrap();
-            let completion = CompletionInput::parse(CompletionKind::Standard, "Assessed the EHR", "", "", "", false, today).unwrap();
+            let form = CompletionForm {
+                notes: "Assessed the EHR".to_owned(),
+                ..CompletionForm::default()
+            };
+            let completion = CompletionInput::parse(CompletionKind::Standard, &form, false, today, today, today).unwrap();
             store
                 .complete_instance(official, first.instance, today, &completion, &[])
                 .await

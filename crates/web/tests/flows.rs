@@ -608,7 +608,7 @@ async fn meeting_completion_body(app: &TestApp) {
         )
         .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for field in ["meeting date", "attendees", "decisions"] {
+    for field in ["held on", "attendees", "decisions"] {
         assert!(missing.body.contains(&format!("<strong>{field}</strong>")), "{field}");
     }
 
@@ -630,6 +630,87 @@ async fn meeting_completion_body(app: &TestApp) {
     assert!(dashboard.body.contains("Enable MFA") || official.get(&path).await.body.contains("Enable MFA for all mailboxes by January"));
 }
 on_both!(meeting_completion, meeting_completion_body);
+
+async fn rejected_completion_keeps_values_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let instance = app
+        .store
+        .instances(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|instance| instance.obligation.title == "Monthly security meeting")
+        .unwrap();
+    let path = format!("/calendar/items/{}", instance.id);
+    let token = official.get(&path).await.csrf();
+
+    let rejected = official
+        .post_multipart(
+            &format!("{path}/complete"),
+            &[
+                ("csrf_token", &token),
+                ("meeting_date", "2026-12-09"),
+                ("attendees", "Dana Reyes\nDr. Ash & <team>"),
+                ("decisions", ""),
+                ("notes", "Reviewed the phishing report"),
+            ],
+            &[("evidence", "minutes.txt", b"Minutes of the December meeting")],
+        )
+        .await;
+
+    assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(rejected.body.contains("<strong>held on</strong>"));
+    assert!(rejected.body.contains("<strong>decisions</strong>"));
+    assert!(rejected.body.contains("name=\"meeting_date\" value=\"2026-12-09\""));
+    assert!(
+        rejected
+            .body
+            .contains("<textarea name=\"attendees\" required>Dana Reyes\nDr. Ash &#38; &#60;team&#62;</textarea>")
+    );
+    assert!(rejected.body.contains("<textarea name=\"decisions\" required></textarea>"));
+    assert!(
+        rejected
+            .body
+            .contains("<textarea name=\"notes\">Reviewed the phishing report</textarea>")
+    );
+    assert!(rejected.body.contains("The evidence file you chose was not kept"));
+    assert!(rejected.body.contains(&format!("name=\"csrf_token\" value=\"{token}\"")));
+}
+on_both!(rejected_completion_keeps_values, rejected_completion_keeps_values_body);
+
+async fn meeting_outside_period_is_rejected_body(app: &TestApp) {
+    let mut official = app.set_up().await;
+    let instance = app
+        .store
+        .instances(false)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|instance| instance.obligation.title == "Monthly security meeting")
+        .unwrap();
+    let path = format!("/calendar/items/{}", instance.id);
+    let token = official.get(&path).await.csrf();
+
+    let rejected = official
+        .post_multipart(
+            &format!("{path}/complete"),
+            &[
+                ("csrf_token", &token),
+                ("meeting_date", "2026-11-20"),
+                ("attendees", "Dana Reyes"),
+                ("decisions", "None"),
+            ],
+            &[],
+        )
+        .await;
+
+    assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(rejected.body.contains("<strong>held on</strong>"));
+    assert!(rejected.body.contains("2026-11-20 is outside this item"), "{}", rejected.body);
+    assert!(rejected.body.contains("enter a date from 2026-12-01 to 2026-12-04"));
+    assert_eq!(app.store.instance(instance.id).await.unwrap().completed_on, None);
+}
+on_both!(meeting_outside_period_is_rejected, meeting_outside_period_is_rejected_body);
 
 async fn dashboard_status_follows_records_body(app: &TestApp) {
     let mut official = app.set_up().await;
@@ -725,7 +806,7 @@ async fn custom_obligation_body(app: &TestApp) {
         )
         .await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for field in ["title", "requirement", "cadence"] {
+    for field in ["title", "requirement it serves", "cadence"] {
         assert!(invalid.body.contains(&format!("<strong>{field}</strong>")), "{field}");
     }
 

@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use safeguard_domain::accounts::Permission;
-use safeguard_domain::calendar::{Cadence, CompletionInput, InstanceState, ObligationInput, instance_state};
+use safeguard_domain::calendar::{Cadence, CompletionForm, CompletionInput, InstanceState, ObligationInput, instance_state};
 use safeguard_domain::catalog;
 use safeguard_domain::compliance::PLAN_ITEM_NOTICE_DAYS;
 use safeguard_domain::ids::{InstanceId, ObligationId, UserId};
@@ -238,7 +238,19 @@ struct ItemPage {
     is_meeting: bool,
     completed_at: String,
     specification_title: &'static str,
-    today: Date,
+    /// The last day a meeting for this item may be dated, which is the due date or today, whichever is earlier.
+    latest_meeting_date: Date,
+    /// The completion form's values, as typed when the form was rejected and otherwise the defaults.
+    form: CompletionForm,
+    /// The number of evidence files sent with a rejected form, which the person must choose again.
+    files_not_kept: usize,
+    errors: Vec<InvalidValue>,
+}
+
+/// A rejected completion form with its typed values, its errors and the number of files it carried.
+struct RejectedCompletion {
+    form: CompletionForm,
+    files_not_kept: usize,
     errors: Vec<InvalidValue>,
 }
 
@@ -247,7 +259,7 @@ async fn item_page(
     user: &CurrentUser,
     csrf: &CsrfToken,
     id: InstanceId,
-    errors: Vec<InvalidValue>,
+    rejected: Option<RejectedCompletion>,
 ) -> Result<ItemPage, AppError> {
     let (today, zone) = practice_today(state).await?;
     let instance = state.store.instance(id).await?;
@@ -255,6 +267,15 @@ async fn item_page(
     let completed_at = instance.completed_at.map(|at| super::local_time(at, &zone)).unwrap_or_default();
     let specification_title = catalog::known_title(&instance.obligation.citation).map_or("", |(_, title)| title);
     let is_meeting = instance.obligation.completion == safeguard_domain::calendar::CompletionKind::Meeting;
+    let latest_meeting_date = instance.due_on.min(today);
+    let rejected = rejected.unwrap_or_else(|| RejectedCompletion {
+        form: CompletionForm {
+            held_on: latest_meeting_date.to_string(),
+            ..CompletionForm::default()
+        },
+        files_not_kept: 0,
+        errors: Vec::new(),
+    });
 
     Ok(ItemPage {
         layout: Layout::signed_in(instance.obligation.title.clone(), user, csrf),
@@ -263,8 +284,10 @@ async fn item_page(
         is_meeting,
         completed_at,
         specification_title,
-        today,
-        errors,
+        latest_meeting_date,
+        form: rejected.form,
+        files_not_kept: rejected.files_not_kept,
+        errors: rejected.errors,
     })
 }
 
@@ -280,7 +303,7 @@ pub(crate) async fn show(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     user.require(Permission::ViewProgram)?;
-    let mut page = item_page(&state, &user, &csrf, parse_instance_id(&id)?, Vec::new()).await?;
+    let mut page = item_page(&state, &user, &csrf, parse_instance_id(&id)?, None).await?;
     page.layout = page.layout.with_notice(notice(&query));
     render(&page)
 }
@@ -324,22 +347,32 @@ pub(crate) async fn complete(
             fields.insert(name, text);
         }
     }
-    let value = |name: &str| fields.get(name).map(String::as_str).unwrap_or_default();
+    let mut value = |name: &str| fields.remove(name).unwrap_or_default();
+    let form = CompletionForm {
+        notes: value("notes"),
+        held_on: value("meeting_date"),
+        attendees: value("attendees"),
+        decisions: value("decisions"),
+    };
 
     let input = match CompletionInput::parse(
         instance.obligation.completion,
-        value("notes"),
-        value("meeting_date"),
-        value("attendees"),
-        value("decisions"),
+        &form,
         !uploads.is_empty(),
+        instance.starts_on,
+        instance.due_on,
         today,
     ) {
         Ok(input) => input,
         Err(errors) => {
+            let rejected = RejectedCompletion {
+                form,
+                files_not_kept: uploads.len(),
+                errors,
+            };
             return render_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &item_page(&state, &user, &csrf, id, errors).await?,
+                &item_page(&state, &user, &csrf, id, Some(rejected)).await?,
             );
         }
     };
