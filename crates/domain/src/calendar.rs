@@ -516,20 +516,20 @@ impl CompletionInput {
 }
 
 /// Checks that a meeting held on `held_on` can complete the instance whose period runs from
-/// `starts_on` to `due_on`, which requires a date within that period and not after `today`.
+/// `starts_on` to `due_on`: not before the period starts, so a meeting never counts for an
+/// earlier period, and not after `today`.
 ///
-/// A meeting held after the period ended cannot complete that period's instance, so one
-/// meeting never counts for two periods. Such an instance stays overdue.
-pub fn check_meeting_date(held_on: Date, starts_on: Date, due_on: Date, today: Date) -> Result<(), InvalidValue> {
-    let latest = due_on.min(today);
-
+/// A meeting held after `due_on` is accepted and completes the instance late, because a
+/// missed meeting that is held afterwards should be recorded as what it is, a late completion,
+/// rather than leave the instance overdue for good.
+pub fn check_meeting_date(held_on: Date, starts_on: Date, _due_on: Date, today: Date) -> Result<(), InvalidValue> {
     if held_on > today {
         return Err(InvalidValue::new(
             HELD_ON,
             format!("{held_on} is after today ({today}); record a meeting after it has taken place"),
         ));
     }
-    if latest < starts_on {
+    if today < starts_on {
         return Err(InvalidValue::new(
             HELD_ON,
             format!(
@@ -537,10 +537,10 @@ pub fn check_meeting_date(held_on: Date, starts_on: Date, due_on: Date, today: D
             ),
         ));
     }
-    if held_on < starts_on || held_on > due_on {
+    if held_on < starts_on {
         return Err(InvalidValue::new(
             HELD_ON,
-            format!("{held_on} is outside this item's period; enter a date from {starts_on} to {latest}"),
+            format!("{held_on} is before this item's period; enter a date from {starts_on} to {today}"),
         ));
     }
     Ok(())
@@ -718,19 +718,15 @@ mod tests {
         assert_eq!(rejected.field, "held on");
         assert_eq!(
             rejected.message,
-            "2026-11-30 is outside this item's period; enter a date from 2026-12-01 to 2026-12-04"
+            "2026-11-30 is before this item's period; enter a date from 2026-12-01 to 2026-12-04"
         );
     }
 
     #[test]
-    fn meeting_after_period_is_rejected() {
-        let rejected = check_meeting_date(date(2026, 12, 1), date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 4)).unwrap_err();
+    fn meeting_after_period_completes_late() {
+        let late = check_meeting_date(date(2026, 12, 1), date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 4));
 
-        assert_eq!(rejected.field, "held on");
-        assert_eq!(
-            rejected.message,
-            "2026-12-01 is outside this item's period; enter a date from 2026-11-01 to 2026-11-30"
-        );
+        assert_eq!(late, Ok(()));
     }
 
     #[test]
@@ -771,7 +767,7 @@ mod tests {
 
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "held on");
-        assert!(errors[0].message.contains("from 2026-11-01 to 2026-11-30"), "{}", errors[0].message);
+        assert!(errors[0].message.contains("from 2026-11-01 to 2026-12-04"), "{}", errors[0].message);
     }
 
     #[test]

@@ -706,7 +706,7 @@ async fn meeting_outside_period_is_rejected_body(app: &TestApp) {
 
     assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(rejected.body.contains("<strong>held on</strong>"));
-    assert!(rejected.body.contains("2026-11-20 is outside this item"), "{}", rejected.body);
+    assert!(rejected.body.contains("2026-11-20 is before this item"), "{}", rejected.body);
     assert!(rejected.body.contains("enter a date from 2026-12-01 to 2026-12-04"));
     assert_eq!(app.store.instance(instance.id).await.unwrap().completed_on, None);
 }

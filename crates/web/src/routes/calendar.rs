@@ -238,7 +238,8 @@ struct ItemPage {
     is_meeting: bool,
     completed_at: String,
     specification_title: &'static str,
-    /// The last day a meeting for this item may be dated, which is the due date or today, whichever is earlier.
+    /// The last day a meeting for this item may be dated: today, because a meeting held after
+    /// the due date completes the item late.
     latest_meeting_date: Date,
     /// The completion form's values, as typed when the form was rejected and otherwise the defaults.
     form: CompletionForm,
@@ -267,7 +268,7 @@ async fn item_page(
     let completed_at = instance.completed_at.map(|at| super::local_time(at, &zone)).unwrap_or_default();
     let specification_title = catalog::known_title(&instance.obligation.citation).map_or("", |(_, title)| title);
     let is_meeting = instance.obligation.completion == safeguard_domain::calendar::CompletionKind::Meeting;
-    let latest_meeting_date = instance.due_on.min(today);
+    let latest_meeting_date = today;
     let rejected = rejected.unwrap_or_else(|| RejectedCompletion {
         form: CompletionForm {
             held_on: latest_meeting_date.to_string(),
