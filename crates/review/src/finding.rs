@@ -173,8 +173,8 @@ impl EvidenceList {
         self.total
     }
 
-    /// Counts `count` more references without listing them, for a caller that already knows
-    /// they would fall past the limit.
+    /// Counts `count` more references without listing them, for a caller that has already
+    /// determined that they would fall past the limit.
     pub(crate) fn add_unlisted(&mut self, count: u64) {
         self.total += count;
     }

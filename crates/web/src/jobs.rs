@@ -298,7 +298,7 @@ impl Progress for ChannelProgress {
 }
 
 /// Converts the engine's report into what the store keeps, naming files by their file name.
-/// `inputs` is the number of stored files; an uploaded archive is one stored file but one
+/// `inputs` is the number of stored files. An uploaded archive is one stored file but one
 /// engine source per file inside it, so the counts are added up per stored file.
 fn convert_report(report: Report, names: &std::collections::HashMap<String, String>, inputs: usize) -> ReviewResults {
     let file_name = |path: &str| {

@@ -49,7 +49,7 @@ pub(crate) fn describe_roots(roots: &[PathBuf]) -> String {
 }
 
 /// Checks that `requested` names a folder inside one of `roots` and lists the files in it that
-/// a review reads. Every error names the field and the value, and tells the reviewer what to do.
+/// a review reads. Every error names the field, the value and what to do next.
 pub(crate) fn list_folder(roots: &[PathBuf], requested: &str) -> Result<FolderListing, InvalidValue> {
     let invalid = |message: String| InvalidValue::new(FIELD, format!("{requested:?} {message}"));
     let allowed = describe_roots(roots);

@@ -13,7 +13,7 @@ use safeguard_store::Backend;
 const LINE: &str = "Nov 10 14:00:01 web1 sshd[2001]: Accepted password for root from 203.0.113.9 port 50000 ssh2\n";
 
 /// An upload larger than axum's default 2 MB body limit, but within the configured upload
-/// limit, passes the CSRF check and starts a review; its log downloads as evidence.
+/// limit, passes the CSRF check and starts a review. Its log then downloads as evidence.
 async fn large_upload_is_accepted_body(app: &TestApp) {
     let mut official = app.set_up().await;
     let list = official.get("/activity-review/reviews").await;

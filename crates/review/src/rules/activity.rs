@@ -24,8 +24,8 @@ use crate::roster::Roster;
 /// Maximum number of distinct provider-alert names one finding lists.
 pub(crate) const MAX_ALERT_NAMES: usize = 10;
 
-/// What every rule reads besides the events: thresholds, the practice's time zone and the
-/// roster. Shared between the threads of one review.
+/// The inputs of every rule besides the events: thresholds, the practice's time zone and the
+/// roster. The threads of one review share it.
 #[derive(Debug)]
 pub(crate) struct RuleContext {
     pub config: RuleConfig,

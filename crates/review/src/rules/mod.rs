@@ -44,7 +44,7 @@ pub fn is_ordered(event: &Event) -> bool {
 ///
 /// [`Reviewer::observe`] feeds one event to every rule. A caller that reads one file on several
 /// threads instead gives each thread an [`ActivityRules`] from [`Reviewer::activity_rules`],
-/// passes the events for which [`is_ordered`] holds to [`Reviewer::observe_ordered`] in file
+/// passes the events for which [`is_ordered`] is true to [`Reviewer::observe_ordered`] in file
 /// order, and hands the filled [`ActivityRules`] back through [`Reviewer::merge_activity`].
 pub struct Reviewer {
     context: Arc<RuleContext>,

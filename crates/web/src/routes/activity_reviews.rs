@@ -491,8 +491,8 @@ impl ReviewPage {
         }
     }
 
-    /// Whether the decision form of `row` offers "Needs follow-up". A follow-up on a finding
-    /// without a plan item opens one, which needs the permission to change the program.
+    /// Returns whether the decision form of `row` offers "Needs follow-up". A follow-up on a
+    /// finding without a plan item opens one, which needs the permission to change the program.
     fn offers_follow_up(&self, row: &FindingRow) -> bool {
         self.can_open_follow_ups || row.stored.plan_item_id.is_some()
     }
